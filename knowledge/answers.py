@@ -203,7 +203,7 @@ def vsi_lump_sum_withdrawal(on: dt.date, e: Dict) -> Answer:
         "(trừ trường hợp 3, 4). Người bắt đầu đóng sau 01/07/2025 không dùng được trường hợp 5.\n"
         "Nếu không rút, thời gian đóng được bảo lưu để cộng dồn về sau."
     )
-    return Answer(text, [mult, tr, mn], [("Tôi có được rút không?", "/withdrawal_check"), HANDOFF])
+    return Answer(text, [mult, tr, mn], [LEGAL_AID, HANDOFF])
 
 
 def vsi_missing_years(on: dt.date, e: Dict) -> Answer:
@@ -242,7 +242,7 @@ def vsi_maternity(on: dt.date, e: Dict) -> Answer:
         "Áp dụng cho mẹ, hoặc cho cha nếu vợ sinh con (chỉ một người được hưởng). "
         "Nộp hồ sơ (giấy khai sinh/trích lục khai sinh) cho cơ quan BHXH trong 60 ngày kể từ ngày sinh."
     )
-    return Answer(text, [m], [("Nghỉ thai sản khi đi làm công ty", "/maternity"), HANDOFF])
+    return Answer(text, [m], [HANDOFF])
 
 
 def vsi_survivor(on: dt.date, e: Dict) -> Answer:

@@ -1,0 +1,255 @@
+"""Intent evaluation: k-fold cross-validation of our pipeline against Rasa's default pipeline on the
+same folds, the same on accent-stripped test folds, and topic accuracy on real user questions.
+
+Writes ``reports/eval.json``, ``reports/eval.md`` and a confusion-matrix picture of the worst topics.
+
+    python benchmarks/eval_nlu.py                 # 5 folds, both pipelines
+    python benchmarks/eval_nlu.py --folds 2 --pipelines ours
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from knowledge.text import fold  # noqa: E402
+
+PIPELINES = {"ours": ROOT / "config.yml", "default": ROOT / "benchmarks" / "default_config.yml"}
+REAL_QUESTIONS = ROOT.parent / "shared" / "data" / "real_questions_dev.jsonl"
+# Real-question labels -> the intents that answer them.
+LABEL_INTENTS = {
+    "maternity": {"maternity"},
+    "hi_household": {"hi_household", "hi_calc", "hi_where_to_buy", "hi_subsidy", "hi_card_validity"},
+    "hi_benefits": {"hi_benefits"},
+    "ui_eligibility": {"ui_eligibility", "ui_coverage"},
+    "ui_procedure": {"ui_procedure"},
+    "ui_benefit_amount": {"ui_benefit_amount", "ui_calc"},
+    "dismissal": {"dismissal"},
+    "minimum_wage": {"minimum_wage"},
+    "overtime_leave": {"overtime_leave"},
+    "vsi_contribution": {"vsi_contribution", "vsi_calc", "vsi_payment_method"},
+    "vsi_lump_sum_withdrawal": {"vsi_lump_sum_withdrawal"},
+    "employer_not_paying_si": {"employer_not_paying_si"},
+    "labour_contract": {"labour_contract"},
+    "legal_aid_request": {"legal_aid_request", "referral_request"},
+    "vsi_pension_eligibility": {"vsi_pension_eligibility", "vsi_missing_years", "pension_calc"},
+    "vsi_registration": {"vsi_registration"},
+    "vsi_subsidy": {"vsi_subsidy"},
+    "wage_arrears": {"wage_arrears"},
+    "other": {"out_of_scope", "chitchat", "nlu_fallback"},
+}
+NON_TOPIC = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "chitchat", "inform", "out_of_scope"}
+
+
+def load_examples() -> List[Tuple[str, str]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(ROOT / "data" / "nlu"))
+    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+def write_nlu(examples: Sequence[Tuple[str, str]], path: Path) -> None:
+    by_intent: Dict[str, List[str]] = collections.defaultdict(list)
+    for text, intent in examples:
+        by_intent[intent].append(text)
+    lines = ['version: "3.1"', "nlu:"]
+    for intent, texts in sorted(by_intent.items()):
+        lines.append(f"- intent: {intent}")
+        lines.append("  examples: |")
+        lines += [f"    - {json.dumps(t, ensure_ascii=False)[1:-1]}" for t in texts]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def train(config: Path, examples, workdir: Path, name: str) -> str:
+    from rasa.model_training import train_nlu
+
+    nlu = workdir / f"{name}.yml"
+    write_nlu(examples, nlu)
+    return train_nlu(str(config), str(nlu), str(workdir), fixed_model_name=name, domain=str(ROOT / "domain.yml"))
+
+
+def predict(model: str, texts: Sequence[str]) -> List[str]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model)
+
+    async def run():
+        out = []
+        for t in texts:
+            parsed = await agent.parse_message(t)
+            out.append((parsed.get("intent") or {}).get("name") or "nlu_fallback")
+        return out
+
+    return asyncio.run(run())
+
+
+def macro_f1(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0))
+
+
+def confusion_picture(gold, pred, path: Path, worst: Sequence[str]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    labels = list(worst)
+    extra = sorted({p for g, p in zip(gold, pred) if g in worst and p not in worst})
+    cols = labels + extra
+    rows = [(g, p) for g, p in zip(gold, pred) if g in worst]
+    cm = confusion_matrix([g for g, _ in rows], [p for _, p in rows], labels=cols)[: len(labels)]
+    fig, ax = plt.subplots(figsize=(1 + 0.6 * len(cols), 1 + 0.5 * len(labels)))
+    ax.imshow(cm, cmap="Blues")
+    ax.set_xticks(range(len(cols)), cols, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            if cm[i, j]:
+                ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("Confusions of the worst intents (our pipeline, CV)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--pipelines", default="ours,default")
+    ap.add_argument("--out", default=str(ROOT / "reports"))
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--max-folds", type=int, default=0, help="stop after this many folds (quick checks)")
+    ap.add_argument("--config", default="", help="evaluate this config file as 'ours'")
+    args = ap.parse_args()
+    logging.getLogger().setLevel(logging.ERROR)
+    from sklearn.model_selection import StratifiedKFold
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    examples = load_examples()
+    texts = [t for t, _ in examples]
+    labels = [i for _, i in examples]
+    intents = sorted(set(labels))
+    topic_intents = [i for i in intents if i not in NON_TOPIC]
+    pipelines = args.pipelines.split(",")
+    if args.config:
+        PIPELINES["ours"] = Path(args.config)
+    skf = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
+    results: Dict[str, Dict] = {p: {"gold": [], "pred": [], "pred_stripped": [], "train_seconds": []} for p in pipelines}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        for k, (tr, te) in enumerate(skf.split(texts, labels)):
+            if args.max_folds and k >= args.max_folds:
+                break
+            train_ex = [examples[i] for i in tr]
+            test_texts = [texts[i] for i in te]
+            for p in pipelines:
+                t0 = time.time()
+                model = train(PIPELINES[p], train_ex, tmpdir, f"{p}-fold{k}")
+                results[p]["train_seconds"].append(round(time.time() - t0, 1))
+                results[p]["gold"] += [labels[i] for i in te]
+                results[p]["pred"] += predict(model, test_texts)
+                results[p]["pred_stripped"] += predict(model, [fold(t) for t in test_texts])
+                print(f"fold {k} {p}: trained in {results[p]['train_seconds'][-1]} s", flush=True)
+        report: Dict = {"folds": args.folds, "examples": len(examples), "intents": len(intents), "pipelines": {}}
+        for p in pipelines:
+            r = results[p]
+            report["pipelines"][p] = {
+                "macro_f1_all": macro_f1(r["gold"], r["pred"], intents),
+                "macro_f1_topics": macro_f1(r["gold"], r["pred"], topic_intents),
+                "macro_f1_all_stripped": macro_f1(r["gold"], r["pred_stripped"], intents),
+                "macro_f1_topics_stripped": macro_f1(r["gold"], r["pred_stripped"], topic_intents),
+                "train_seconds_mean": sum(r["train_seconds"]) / len(r["train_seconds"]),
+            }
+        if "ours" in pipelines:
+            from sklearn.metrics import f1_score
+
+            r = results["ours"]
+            per = f1_score(r["gold"], r["pred"], labels=intents, average=None, zero_division=0)
+            per_intent = dict(zip(intents, map(float, per)))
+            report["pipelines"]["ours"]["per_intent_f1"] = per_intent
+            worst = sorted(per_intent, key=per_intent.get)[:8]
+            confusion_picture(r["gold"], r["pred"], out / "confusion_worst.png", worst)
+            # Real questions: train on everything, predict, map to topic labels.
+            if REAL_QUESTIONS.exists():
+                real = [json.loads(line) for line in REAL_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+                model = train(PIPELINES["ours"], examples, tmpdir, "ours-all")
+                preds = predict(model, [q["text"] for q in real])
+                preds_stripped = predict(model, [fold(q["text"]) for q in real])
+                by_label: Dict[str, List[int]] = collections.defaultdict(lambda: [0, 0, 0])
+                rows = []
+                for q, pr, ps in zip(real, preds, preds_stripped):
+                    ok = pr in LABEL_INTENTS.get(q["label"], {q["label"]})
+                    ok_s = ps in LABEL_INTENTS.get(q["label"], {q["label"]})
+                    by_label[q["label"]][0] += 1
+                    by_label[q["label"]][1] += int(ok)
+                    by_label[q["label"]][2] += int(ok_s)
+                    rows.append({"label": q["label"], "predicted": pr, "correct": ok})
+                total = len(real)
+                report["real_questions"] = {
+                    "n": total,
+                    "accuracy": sum(v[1] for v in by_label.values()) / total,
+                    "accuracy_stripped": sum(v[2] for v in by_label.values()) / total,
+                    "per_topic": {k: {"n": v[0], "correct": v[1], "correct_stripped": v[2]} for k, v in sorted(by_label.items())},
+                    "predictions": rows,
+                }
+    (out / "eval.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out / "eval.md").write_text(render_md(report), encoding="utf-8")
+    print(render_md(report))
+
+
+def render_md(report: Dict) -> str:
+    lines = [
+        "# NLU evaluation",
+        "",
+        f"{report['examples']} training examples, {report['intents']} intents, {report['folds']}-fold stratified "
+        "cross-validation; every pipeline is trained and tested on the same folds. 'Stripped' = the same test "
+        "folds with diacritics removed and lower-cased.",
+        "",
+        "| pipeline | macro-F1 (all intents) | macro-F1 (topic intents) | stripped, all | stripped, topics | train s/fold |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p, r in report["pipelines"].items():
+        lines.append(
+            f"| {p} | {r['macro_f1_all']:.3f} | {r['macro_f1_topics']:.3f} | {r['macro_f1_all_stripped']:.3f} | "
+            f"{r['macro_f1_topics_stripped']:.3f} | {r['train_seconds_mean']:.0f} |"
+        )
+    ours = report["pipelines"].get("ours", {})
+    if "per_intent_f1" in ours:
+        worst = sorted(ours["per_intent_f1"].items(), key=lambda kv: kv[1])[:8]
+        lines += ["", "Worst intents (ours): " + ", ".join(f"{k} {v:.2f}" for k, v in worst),
+                  "", "![confusions](confusion_worst.png)"]
+    rq = report.get("real_questions")
+    if rq:
+        lines += [
+            "",
+            f"## Real user questions ({rq['n']}, not used in training)",
+            "",
+            f"Topic accuracy {rq['accuracy']:.3f}; accent-stripped {rq['accuracy_stripped']:.3f}.",
+            "",
+            "| topic | n | correct | correct (stripped) |",
+            "|---|---|---|---|",
+        ]
+        for k, v in rq["per_topic"].items():
+            lines.append(f"| {k} | {v['n']} | {v['correct']} | {v['correct_stripped']} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

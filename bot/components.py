@@ -1,0 +1,106 @@
+"""Rasa graph components for Vietnamese: a segmenting tokenizer and a rule-based entity extractor.
+
+Referenced in config.yml as ``bot.components.VietnameseTokenizer`` and
+``bot.components.VietnameseEntityExtractor``.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.parsing import extract
+from bot.segment import segment
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class VietnameseTokenizer(Tokenizer):
+    """Word segmentation with underthesea and the domain dictionary.
+
+    ``Token.text`` is always the exact span of the user's text (``start``/``end`` index it); ``Token.lemma``
+    is the normalised, accent-free form (abbreviations expanded, domain terms canonical) that the
+    featurizers read with ``use_lemma: true``.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["underthesea"]
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "VietnameseTokenizer":
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute) or ""
+        words = segment(text)
+        if not words:
+            # Only symbols or emoji: one token for the whole text, like Rasa's whitespace tokenizer.
+            return [Token(text, 0, len(text), lemma="__symbols__")] if text else []
+        return self._apply_token_pattern([Token(w.text, w.start, w.end, lemma=w.lemma) for w in words])
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class VietnameseEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Amounts, durations, people, household group, gender, age, birth date, region and province."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"entities": None}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._only = set(config.get("entities") or [])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "VietnameseEntityExtractor":
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            found = [
+                {
+                    "entity": f.entity,
+                    "start": f.start,
+                    "end": f.end,
+                    "value": f.value,
+                    "confidence": 1.0,
+                    "text": f.text,
+                }
+                for f in extract(text)
+                if not self._only or f.entity in self._only
+            ]
+            existing: Optional[List[Dict[Text, Any]]] = message.get(ENTITIES)
+            message.set(ENTITIES, (existing or []) + self.add_extractor_name(found), add_to_output=True)
+        return messages

@@ -20,16 +20,18 @@ from knowledge.calculators import health, pension, unemployment, vsi
 from knowledge.errors import InvalidInput, UnknownProvince
 from knowledge.text import fold
 
-CALC_INTENTS = {"vsi_calc": "vsi", "hi_calc": "hi", "ui_calc": "ui", "pension_calc": "pension"}
-# Topic questions that become a calculation when the message carries the inputs.
+# Topic questions that become a calculation when the message carries the inputs, asks for a
+# calculation ("tính giúp", a button with {"request": "calc"}), or follows the calculator's question.
 CALC_TRIGGERS = {
     "vsi_contribution": ("vsi", {"amount"}),
     "vsi_subsidy": ("vsi", {"amount"}),
     "hi_household": ("hi", {"people"}),
     "ui_benefit_amount": ("ui", {"amount"}),
-    "vsi_pension_amount": ("pension", {"birth", "age"}),
-    "vsi_pension_eligibility": ("pension", {"birth", "age"}),
+    "vsi_pension": ("pension", {"birth", "age"}),
 }
+ASKS_TO_CALCULATE = re.compile(
+    r"\b(?:tinh (?:giup|gium|dum|thu|xem|cho|hop|ra|luong|tien|tro|muc|bhyt|bhxh|bhtn|tctn|tuoi)|uoc tinh|may tinh)\b"
+)
 REQUIRED = {
     "vsi": ("income", "group", "period"),
     "hi": ("people",),
@@ -54,7 +56,6 @@ PROBLEM_OF_TOPIC = {
     "labour_contract": "dispute", "minimum_wage": "dispute", "overtime_leave": "dispute",
     "maternity": "dispute", "legal_aid_request": "dispute",
     "ui_procedure": "unemployment", "ui_eligibility": "unemployment", "ui_benefit_amount": "unemployment",
-    "ui_coverage": "unemployment",
 }
 MENU: List[Tuple[str, str]] = [
     ("BHXH tự nguyện", "/vsi_what"),
@@ -229,7 +230,7 @@ def respond(turn: Turn) -> Reply:
     # 1. A calculator (or referral) waiting for an answer gets it, whatever the classifier thought.
     if calc == "referral":
         if province_entity:
-            return referral_reply(state.get("calc_inputs", {}).get("problem", "dispute"), province_entity.get("text") or province_entity["value"], turn.today, reply)
+            return referral_reply(state.get("calc_inputs", {}).get("problem", "dispute"), _entity_text(turn, province_entity), turn.today, reply)
         if turn.intent in ("inform", "nlu_fallback"):
             return referral_reply(state.get("calc_inputs", {}).get("problem", "dispute"), text.strip(), turn.today, reply)
     elif calc in REQUIRED:
@@ -244,10 +245,6 @@ def respond(turn: Turn) -> Reply:
             return run_calculator(calc, inputs, turn.today, reply)
 
     intent = turn.intent
-    # 2. Calculators started by button or request.
-    if intent in CALC_INTENTS:
-        c = CALC_INTENTS[intent]
-        return run_calculator(c, inputs_from(turn, c, None), turn.today, reply)
 
     # 3. Referrals.
     if intent == "referral_request" or (intent == "legal_aid_request" and province_entity):
@@ -255,7 +252,7 @@ def respond(turn: Turn) -> Reply:
         if intent == "legal_aid_request":
             problem = "dispute"
         if province_entity:
-            return referral_reply(problem, province_entity.get("text") or province_entity["value"], turn.today, reply)
+            return referral_reply(problem, _entity_text(turn, province_entity), turn.today, reply)
         if state.get("province"):
             return referral_reply(problem, state["province"], turn.today, reply)
         reply.state.update(calc="referral", calc_inputs={"problem": problem}, requested="province")
@@ -265,13 +262,14 @@ def respond(turn: Turn) -> Reply:
     if intent in CALC_TRIGGERS:
         c, needs = CALC_TRIGGERS[intent]
         names = {e.get("entity") for e in turn.entities}
-        if names & needs:
+        asked = _first(turn.entities, "request") == "calc" or ASKS_TO_CALCULATE.search(fold(text))
+        if names & needs or asked:
             return run_calculator(c, inputs_from(turn, c, None), turn.today, reply)
     if intent in answers.TOPICS:
         reply.state.update(topic=intent, calc=None, calc_inputs=None, requested=None)
         reply.answer(answers.answer(intent, turn.today, _entity_values(turn.entities)))
         if intent in PROBLEM_OF_TOPIC and PROBLEM_OF_TOPIC[intent] == "dispute" and province_entity and intent != "legal_aid_request":
-            return referral_reply("dispute", province_entity.get("text") or province_entity["value"], turn.today, reply)
+            return referral_reply("dispute", _entity_text(turn, province_entity), turn.today, reply)
         return reply
 
     # 5. Follow-ups ("còn hộ cận nghèo thì sao?") reuse the last topic with the new detail.
@@ -279,7 +277,7 @@ def respond(turn: Turn) -> Reply:
         topic = state["topic"]
         if province_entity:
             problem = PROBLEM_OF_TOPIC.get(topic, "insurance")
-            return referral_reply(problem, province_entity.get("text") or province_entity["value"], turn.today, reply)
+            return referral_reply(problem, _entity_text(turn, province_entity), turn.today, reply)
         base_topic = topic[:-5] if topic.endswith("_calc") else topic
         if base_topic in REQUIRED:
             prev = dict(state.get("last_inputs") or {})
@@ -296,6 +294,15 @@ def respond(turn: Turn) -> Reply:
         "(ví dụ: “đóng BHXH tự nguyện mỗi tháng bao nhiêu?”).",
         MENU,
     )
+
+
+def _entity_text(turn: Turn, entity: Dict[str, Any]) -> str:
+    """What the user typed for an entity (the old province name matters: "Long An" -> Tây Ninh)."""
+    if entity.get("text"):
+        return entity["text"]
+    if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
+        return turn.text[entity["start"] : entity["end"]]
+    return str(entity.get("value", ""))
 
 
 def _entity_values(entities: List[Dict[str, Any]]) -> Dict[str, Any]:

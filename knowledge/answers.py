@@ -91,7 +91,7 @@ def vsi_contribution(on: dt.date, e: Dict) -> Answer:
         "Hộ nghèo, cận nghèo, người dân tộc thiểu số được hỗ trợ nhiều hơn. Anh/chị cho tôi biết mức thu nhập "
         "muốn chọn, tôi tính chính xác số tiền phải đóng."
     )
-    return Answer(text, [rate, *rng.facts, *lo.facts[1:2]], [("Tính số tiền tôi phải đóng", "/vsi_calc"), ("Mức hỗ trợ theo nhóm", "/vsi_subsidy")])
+    return Answer(text, [rate, *rng.facts, *lo.facts[1:2]], [("Tính số tiền tôi phải đóng", '/vsi_contribution{"request":"calc"}'), ("Mức hỗ trợ theo nhóm", "/vsi_subsidy")])
 
 
 def vsi_subsidy(on: dt.date, e: Dict) -> Answer:
@@ -120,7 +120,7 @@ def vsi_subsidy(on: dt.date, e: Dict) -> Answer:
             f"Người sống ở xã đảo, đặc khu được hỗ trợ như hộ nghèo. Thuộc nhiều nhóm thì hưởng mức cao nhất; "
             f"hỗ trợ tối đa {cap.value} tháng. Tỉnh có thể hỗ trợ thêm."
         )
-    return Answer(text, [support, cap, rng.facts[0]], [("Tính số tiền tôi phải đóng", "/vsi_calc"), ("Đăng ký ở đâu?", "/vsi_registration")])
+    return Answer(text, [support, cap, rng.facts[0]], [("Tính số tiền tôi phải đóng", '/vsi_contribution{"request":"calc"}'), ("Đăng ký ở đâu?", "/vsi_registration")])
 
 
 def vsi_payment_method(on: dt.date, e: Dict) -> Answer:
@@ -137,7 +137,7 @@ def vsi_payment_method(on: dt.date, e: Dict) -> Answer:
         f"• Đóng một lần cho thời gian còn thiếu (tối đa {short.value} tháng) khi đã đủ tuổi nghỉ hưu để đủ 15 năm.\n"
         "Có thể nộp tại điểm thu BHXH (bưu điện, đại lý thu ở xã/phường), hoặc qua ứng dụng VssID, Cổng Dịch vụ công."
     )
-    return Answer(text, [d, pre, short], [("Tính số tiền phải đóng", "/vsi_calc"), ("Đăng ký ở đâu?", "/vsi_registration")])
+    return Answer(text, [d, pre, short], [("Tính số tiền phải đóng", '/vsi_contribution{"request":"calc"}'), ("Đăng ký ở đâu?", "/vsi_registration")])
 
 
 def vsi_pension_eligibility(on: dt.date, e: Dict) -> Answer:
@@ -166,7 +166,7 @@ def vsi_pension_eligibility(on: dt.date, e: Dict) -> Answer:
         "Nếu đủ tuổi mà còn thiếu không quá 5 năm, có thể đóng một lần cho đủ. Anh/chị cho tôi biết năm sinh, "
         "giới tính và số năm đã đóng, tôi ước tính giúp."
     )
-    return Answer(text, [mn, road, early], [("Ước tính lương hưu", "/pension_calc"), ("Đóng bù năm còn thiếu", "/vsi_missing_years")])
+    return Answer(text, [mn, road, early], [("Ước tính lương hưu", '/vsi_pension{"request":"calc"}'), ("Đóng bù năm còn thiếu", "/vsi_missing_years")])
 
 
 def vsi_pension_amount(on: dt.date, e: Dict) -> Answer:
@@ -183,7 +183,17 @@ def vsi_pension_amount(on: dt.date, e: Dict) -> Answer:
         f"{vnd(3_000_000 * r['female']['base_rate'])}/tháng (ước tính, chưa tính trượt giá).\n"
         f"Lương hưu được điều chỉnh tăng {percent(adj.value)} từ {adj.since}."
     )
-    return Answer(text, [rate, adj], [("Ước tính lương hưu của tôi", "/pension_calc")])
+    return Answer(text, [rate, adj], [("Ước tính lương hưu của tôi", '/vsi_pension{"request":"calc"}')])
+
+
+def vsi_pension(on: dt.date, e: Dict) -> Answer:
+    """Eligibility and amount in one answer (people ask both at once)."""
+    a = vsi_pension_eligibility(on, e)
+    b = vsi_pension_amount(on, e)
+    text = a.text.rsplit("\n", 1)[0] + "\n" + "\n".join(b.text.split("\n")[:4]) + (
+        "\nAnh/chị cho tôi biết giới tính, năm sinh và số năm đã đóng, tôi ước tính giúp."
+    )
+    return Answer(text, a.facts + b.facts, b.buttons + [("Đóng bù năm còn thiếu", "/vsi_missing_years")])
 
 
 def vsi_lump_sum_withdrawal(on: dt.date, e: Dict) -> Answer:
@@ -217,7 +227,7 @@ def vsi_missing_years(on: dt.date, e: Dict) -> Answer:
         "Nếu thiếu nhiều hơn, anh/chị có thể tiếp tục đóng, nhận trợ cấp hằng tháng từ chính số tiền đã đóng, "
         "hoặc bảo lưu."
     )
-    return Answer(text, [short, mn], [("Ước tính lương hưu", "/pension_calc"), HANDOFF])
+    return Answer(text, [short, mn], [("Ước tính lương hưu", '/vsi_pension{"request":"calc"}'), HANDOFF])
 
 
 def vsi_registration(on: dt.date, e: Dict) -> Answer:
@@ -231,7 +241,7 @@ def vsi_registration(on: dt.date, e: Dict) -> Answer:
         "Nếu thuộc hộ nghèo, cận nghèo, dân tộc thiểu số thì báo để được hỗ trợ cao hơn.\n"
         f"Cần hỏi thêm: tổng đài BHXH Việt Nam {hotline.value}."
     )
-    return Answer(text, [hotline, _g("vsi_support_rate", on)], [("Tìm cơ quan BHXH tỉnh tôi", "/referral_request"), ("Tính số tiền phải đóng", "/vsi_calc")])
+    return Answer(text, [hotline, _g("vsi_support_rate", on)], [("Tìm cơ quan BHXH tỉnh tôi", "/referral_request"), ("Tính số tiền phải đóng", '/vsi_contribution{"request":"calc"}')])
 
 
 def vsi_maternity(on: dt.date, e: Dict) -> Answer:
@@ -291,7 +301,7 @@ def hi_household(on: dt.date, e: Dict) -> Answer:
         + "\nNgười đã có thẻ BHYT khác (đi làm, học sinh, hộ nghèo...) không tính vào hộ. "
         "Đóng theo kỳ 3, 6 hoặc 12 tháng. Cho tôi biết số người, tôi tính tổng tiền."
     )
-    return Answer(text, [base, rate, ladder], [("Tính tiền BHYT cho nhà tôi", "/hi_calc"), ("Ai được hỗ trợ/miễn phí?", "/hi_subsidy")])
+    return Answer(text, [base, rate, ladder], [("Tính tiền BHYT cho nhà tôi", '/hi_household{"request":"calc"}'), ("Ai được hỗ trợ/miễn phí?", "/hi_subsidy")])
 
 
 def hi_subsidy(on: dt.date, e: Dict) -> Answer:
@@ -346,7 +356,7 @@ def hi_where_to_buy(on: dt.date, e: Dict) -> Answer:
         "Mang căn cước công dân của các thành viên. Danh sách hộ do UBND xã lập. "
         f"Tổng đài BHXH Việt Nam: {hotline.value}."
     )
-    return Answer(text, [hotline, _g("hi_payment_periods", on)], [("Tính tiền BHYT cho nhà tôi", "/hi_calc")])
+    return Answer(text, [hotline, _g("hi_payment_periods", on)], [("Tính tiền BHYT cho nhà tôi", '/hi_household{"request":"calc"}')])
 
 
 # --- Unemployment insurance -------------------------------------------------------------------------
@@ -378,6 +388,13 @@ def ui_eligibility(on: dt.date, e: Dict) -> Answer:
     return Answer(text, [el], [("Được bao nhiêu tiền?", "/ui_benefit_amount"), ("Nộp hồ sơ ở đâu?", "/ui_procedure")])
 
 
+def ui_eligibility_and_coverage(on: dt.date, e: Dict) -> Answer:
+    a = ui_coverage(on, e)
+    b = ui_eligibility(on, e)
+    first = "\n".join(a.text.split("\n")[:2])
+    return Answer(first + "\n" + b.text, a.facts + b.facts, b.buttons)
+
+
 def ui_benefit_amount(on: dt.date, e: Dict) -> Answer:
     rate = _g("ui_benefit_rate", on)
     mult = _g("ui_benefit_cap_multiple", on)
@@ -393,7 +410,7 @@ def ui_benefit_amount(on: dt.date, e: Dict) -> Answer:
         "Ví dụ: lương 10.000.000 đồng, đóng 30 tháng → "
         f"{vnd(10_000_000 * rate.value)}/tháng trong {d['base_months']} tháng."
     )
-    return Answer(text, [rate, mult, w, dur], [("Tính trợ cấp của tôi", "/ui_calc"), ("Nộp hồ sơ ở đâu?", "/ui_procedure")])
+    return Answer(text, [rate, mult, w, dur], [("Tính trợ cấp của tôi", '/ui_benefit_amount{"request":"calc"}'), ("Nộp hồ sơ ở đâu?", "/ui_procedure")])
 
 
 def ui_procedure(on: dt.date, e: Dict) -> Answer:
@@ -541,15 +558,15 @@ def legal_aid_request(on: dt.date, e: Dict) -> Answer:
 
 
 TOPICS: Dict[str, Callable[[dt.date, Dict], Answer]] = {
-    f.__name__: f
+    "ui_eligibility": ui_eligibility_and_coverage,
+    **{f.__name__: f
     for f in (
-        vsi_what, vsi_contribution, vsi_subsidy, vsi_payment_method, vsi_pension_eligibility,
-        vsi_pension_amount, vsi_lump_sum_withdrawal, vsi_missing_years, vsi_registration, vsi_maternity,
+        vsi_what, vsi_contribution, vsi_subsidy, vsi_payment_method, vsi_pension, vsi_lump_sum_withdrawal, vsi_missing_years, vsi_registration, vsi_maternity,
         vsi_survivor, social_pension, hi_household, hi_subsidy, hi_card_validity, hi_benefits,
-        hi_where_to_buy, ui_coverage, ui_eligibility, ui_benefit_amount, ui_procedure, labour_contract,
+        hi_where_to_buy, ui_benefit_amount, ui_procedure, labour_contract,
         minimum_wage, wage_arrears, dismissal, maternity, overtime_leave, employer_not_paying_si,
         legal_aid_request,
-    )
+    )},
 }
 
 

@@ -1,0 +1,81 @@
+# An Sinh — two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+MODEL := models/ansinh.tar.gz
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+export RASA_TELEMETRY_ENABLED := false
+
+# Python 3.10: a python3.10 on PATH that actually runs, else pyenv's 3.10.x.
+PY310 := $(shell \
+  if python3.10 -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1; then command -v python3.10; \
+  elif command -v pyenv >/dev/null 2>&1 && ls -d "$$(pyenv root)"/versions/3.10.*/bin/python3.10 >/dev/null 2>&1; then \
+    ls -d "$$(pyenv root)"/versions/3.10.*/bin/python3.10 | sort -V | tail -n 1; \
+  elif ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 >/dev/null 2>&1; then ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 | sort -V | tail -n 1; \
+  fi)
+
+TRAIN_INPUTS := config.yml domain.yml $(shell find data bot knowledge -type f \( -name '*.yml' -o -name '*.py' -o -name '*.yaml' -o -name '*.json' \) 2>/dev/null | sort)
+
+.PHONY: help venv train run shell test test-unit test-stories test-production validate eval bench check clean
+
+help:
+	@echo "make run    - install, train if needed, start Rasa (:5005), actions (:5055) and the web demo (:8080)"
+	@echo "make test   - install, train if needed, run the whole test suite"
+	@echo "make shell  - chat in the terminal"
+	@echo "make eval   - NLU cross-validation report (reports/eval.md)"
+	@echo "make bench  - parse latency report (reports/bench.md)"
+
+$(STAMPS)/venv: requirements.lock requirements-dev.txt pyproject.toml
+	@test -n "$(PY310)" || { echo "Python 3.10 not found (need python3.10 on PATH or pyenv's 3.10.x)"; exit 1; }
+	@echo "Building $(VENV) with $(PY310)"
+	@test -x $(BIN)/python || $(PY310) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip<25" wheel
+	$(BIN)/python -m pip install -q -r requirements.lock -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	@mkdir -p $(STAMPS) && touch $@
+
+venv: $(STAMPS)/venv
+
+# Retrain only when data, config or NLU code changed.
+$(MODEL): $(STAMPS)/venv $(TRAIN_INPUTS)
+	$(BIN)/rasa train --fixed-model-name ansinh --out models
+	@touch $(MODEL)
+
+train: $(MODEL)
+
+check: venv
+	$(BIN)/python -m knowledge check
+
+validate: venv
+	$(BIN)/rasa data validate --fail-on-warnings
+
+run: $(MODEL)
+	@bash scripts/run.sh
+
+shell: $(MODEL)
+	@bash scripts/run.sh --shell
+
+test-unit: venv
+	$(BIN)/python -m pytest -q tests -m "not production"
+
+test-stories: $(MODEL)
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
+
+test-production: $(MODEL)
+	$(BIN)/python -m pytest -q tests -m production
+
+test: $(MODEL) check validate test-unit test-stories test-production
+
+eval: $(STAMPS)/venv
+	$(BIN)/python benchmarks/eval_nlu.py
+
+bench: $(MODEL)
+	$(BIN)/python benchmarks/bench_parse.py
+
+clean:
+	rm -rf models results reports $(STAMPS) rasa.db ansinh.db

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Start the action server, Rasa (REST channel, API enabled) and the web demo; stop them all on Ctrl-C.
+# With --shell: the action server and a terminal chat instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+DEMO_PORT=${DEMO_PORT:-8080}
+mkdir -p logs
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+$BIN/rasa run actions --port "$ACTIONS_PORT" --actions actions.actions > logs/actions.log 2>&1 &
+pids+=($!)
+
+if [[ "${1:-}" == "--shell" ]]; then
+  $BIN/rasa shell --model models/ansinh.tar.gz --endpoints endpoints.yml
+  exit 0
+fi
+
+$BIN/rasa run --model models/ansinh.tar.gz --enable-api --cors "*" --port "$RASA_PORT" \
+  --credentials credentials.yml --endpoints endpoints.yml > logs/rasa.log 2>&1 &
+pids+=($!)
+$BIN/python -m http.server "$DEMO_PORT" --bind 127.0.0.1 --directory channels/webchat > logs/demo.log 2>&1 &
+pids+=($!)
+
+echo "Starting Rasa (this takes about a minute)..."
+for _ in $(seq 1 180); do
+  if curl -fs "http://localhost:$RASA_PORT/status" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "${pids[1]}" 2>/dev/null; then echo "Rasa stopped; see logs/rasa.log"; tail -n 30 logs/rasa.log; exit 1; fi
+  sleep 1
+done
+cat <<MSG
+
+Trợ lý An Sinh is running.
+  Chat in the browser:  http://localhost:$DEMO_PORT/demo.html
+  REST webhook:         POST http://localhost:$RASA_PORT/webhooks/rest/webhook
+                        curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"a","message":"đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền"}'
+  Action server:        http://localhost:$ACTIONS_PORT/health
+  Logs:                 logs/
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"

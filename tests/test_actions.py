@@ -1,0 +1,148 @@
+"""Action tests in the style of Rasa's demo bots: Tracker.from_dict + CollectingDispatcher.
+
+Entities are produced by our own extractor from the message text, as in a running bot.
+"""
+import datetime as dt
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import store
+from actions.actions import ActionHandoff, ActionRespond
+from bot.parsing import extract
+
+TODAY = "2026-11-25"
+
+
+@pytest.fixture(autouse=True)
+def pinned_day_and_db(monkeypatch, tmp_path):
+    monkeypatch.setenv("ANSINH_TODAY", TODAY)
+    monkeypatch.setenv("ANSINH_DB_URL", f"sqlite:///{tmp_path}/cases.db")
+
+
+def tracker(text, intent, slots=None, sender="u1", events=None):
+    entities = [
+        {"entity": f.entity, "start": f.start, "end": f.end, "value": f.value} for f in extract(text)
+    ]
+    return Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": slots or {},
+            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities},
+            "events": events or [{"event": "user", "text": text, "input_channel": "rest"}],
+            "latest_input_channel": "rest",
+        }
+    )
+
+
+def run(action, t):
+    d = CollectingDispatcher()
+    events = action.run(d, t, {})
+    return [m.get("text") or "" for m in d.messages], {e["name"]: e["value"] for e in events if e.get("event") == "slot"}, d.messages
+
+
+def test_contribution_question_quotes_rule_range_amounts_and_basis():
+    texts, _, _ = run(ActionRespond(), tracker("đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền", "vsi_contribution"))
+    text = texts[0]
+    for expected in ("22%", "1.500.000 đồng", "50.600.000 đồng", "330.000 đồng", "264.000 đồng", "Điều 31 khoản 2", "Căn cứ"):
+        assert expected in text
+
+
+def test_one_message_with_all_inputs_answers_at_once():
+    texts, slots, _ = run(
+        ActionRespond(), tracker("thu nhập 3 triệu, hộ cận nghèo, đóng hàng tháng thì bao nhiêu", "vsi_contribution")
+    )
+    assert "660.000 đồng" in texts[0] and "132.000 đồng" in texts[0] and "528.000 đồng" in texts[0]
+    assert slots["calc"] is None
+
+
+def test_missing_inputs_are_asked_one_by_one():
+    respond = ActionRespond()
+    texts, slots, _ = run(respond, tracker("tính giúp tôi tiền đóng bhxh tự nguyện, thu nhập 3tr", "vsi_contribution"))
+    assert slots["requested"] == "group" and "nhóm" in texts[0]
+    texts, slots, _ = run(respond, tracker("ho can ngheo", "inform", slots=slots))
+    assert slots["requested"] == "period"
+    texts, slots, _ = run(respond, tracker("6 tháng", "inform", slots=slots))
+    assert "528.000 đồng" in texts[0] and "3.168.000 đồng" in texts[0]
+    assert "4 tháng đầu" in texts[0]
+
+
+def test_out_of_range_income_is_explained_and_asked_again():
+    texts, slots, _ = run(ActionRespond(), tracker("đóng bhxh tự nguyện mức 1 triệu, hộ nghèo, hằng tháng", "vsi_contribution"))
+    assert "1.500.000 đồng" in texts[0] and slots["requested"] == "income"
+
+
+def test_follow_up_uses_last_topic():
+    _, slots, _ = run(ActionRespond(), tracker("nhà nước hỗ trợ bhxh tự nguyện bao nhiêu", "vsi_subsidy"))
+    texts, _, _ = run(ActionRespond(), tracker("còn hộ cận nghèo thì sao?", "inform", slots=slots))
+    assert "40%" in texts[0] and "132.000 đồng" in texts[0]
+
+
+def test_household_health_insurance_three_people():
+    texts, _, _ = run(ActionRespond(), tracker("nhà tôi 3 người mua bhyt hộ gia đình hết bao nhiêu", "hi_household"))
+    assert "261.855 đồng" in texts[0]
+
+
+def test_unemployment_worked_example():
+    texts, _, _ = run(ActionRespond(), tracker("lương 10 triệu đóng bhtn 30 tháng thì được bao nhiêu", "ui_benefit_amount"))
+    assert "6.000.000 đồng" in texts[0] and "3 tháng" in texts[0]
+
+
+def test_pension_estimate_asks_then_answers():
+    respond = ActionRespond()
+    texts, slots, _ = run(respond, tracker("ước tính lương hưu cho tôi", "vsi_pension"))
+    assert slots["requested"] == "gender"
+    texts, slots, _ = run(respond, tracker("nữ", "inform", slots=slots))
+    texts, slots, _ = run(respond, tracker("sinh 1/1980", "inform", slots=slots))
+    texts, slots, _ = run(respond, tracker("5 năm", "inform", slots=slots))
+    assert "60 tuổi" in texts[0] and "ước tính" in texts[0].lower()
+
+
+def test_referral_from_old_province_name_finds_merged_province_and_records_count():
+    texts, slots, _ = run(ActionRespond(), tracker("Tôi ở Long An, công ty nợ lương 3 tháng thì hỏi ai?", "wage_arrears"))
+    joined = "\n".join(texts)
+    assert "Trung tâm Trợ giúp pháp lý nhà nước tỉnh Tây Ninh" in joined
+    assert "Liên đoàn Lao động tỉnh Tây Ninh" in joined
+    assert "Long An nay thuộc Tỉnh Tây Ninh" in joined
+    assert slots["province"] == "Tây Ninh"
+    assert store.referral_totals() == [("dispute", "Tây Ninh", 1)]
+
+
+def test_referral_asks_for_province_then_answers():
+    respond = ActionRespond()
+    texts, slots, _ = run(respond, tracker("tìm nơi hỗ trợ gần tôi", "referral_request"))
+    assert slots["requested"] == "province"
+    texts, slots, _ = run(respond, tracker("Bình Dương", "inform", slots=slots))
+    assert "Hồ Chí Minh" in texts[0]
+
+
+def test_unknown_province_is_explained():
+    texts, slots, _ = run(ActionRespond(), tracker("tỉnh Xyz", "inform", slots={"calc": "referral", "calc_inputs": {"problem": "dispute"}, "requested": "province"}))
+    assert "chưa nhận ra" in texts[0] and slots["requested"] == "province"
+
+
+def test_fallback_offers_topics_as_buttons():
+    _, _, messages = run(ActionRespond(), tracker("asdkjh qwe", "nlu_fallback"))
+    assert messages[0]["buttons"] and "chưa hiểu" in messages[0]["text"]
+
+
+def test_very_long_message_is_refused_politely():
+    texts, _, _ = run(ActionRespond(), tracker("a " * 800, "nlu_fallback"))
+    assert "dài quá" in texts[0]
+
+
+def test_handoff_records_a_case_without_the_sender_id():
+    texts, _, _ = run(ActionHandoff(), tracker("cho tôi gặp người thật", "human_handoff", sender="zalo-123"))
+    assert "mã hồ sơ" in texts[0]
+    cases = store.open_cases()
+    assert len(cases) == 1 and cases[0]["sender_hash"] != "zalo-123" and "người thật" in cases[0]["summary"]
+
+
+def test_rules_change_on_the_day_the_law_changes(monkeypatch):
+    monkeypatch.setenv("ANSINH_TODAY", "2026-06-30")
+    texts, _, _ = run(ActionRespond(), tracker("đóng bhxh tự nguyện bao nhiêu", "vsi_contribution"))
+    assert "46.800.000 đồng" in texts[0]
+    monkeypatch.setenv("ANSINH_TODAY", "2026-07-01")
+    texts, _, _ = run(ActionRespond(), tracker("đóng bhxh tự nguyện bao nhiêu", "vsi_contribution"))
+    assert "50.600.000 đồng" in texts[0]

@@ -64,7 +64,7 @@ test-unit: venv
 	$(BIN)/python -m pytest -q tests -m "not production"
 
 test-stories: $(MODEL)
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --e2e --out results/core
 
 test-production: $(MODEL)
 	$(BIN)/python -m pytest -q tests -m production

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from bot.parsing import parse_birth
 from knowledge import answers, calc_text, referral
 from knowledge.answers import Answer
 from knowledge.calculators import health, pension, unemployment, vsi
@@ -118,8 +119,8 @@ def inputs_from(turn: Turn, calc: str, requested: Optional[str]) -> Dict[str, An
             got["group"] = _first(e, "group")
         if period:
             got["period"] = period
-        elif duration and duration.get("months") in vsi.PERIODS and requested == "period":
-            got["period"] = duration["months"]
+        elif duration in vsi.PERIODS and requested == "period":
+            got["period"] = duration
         elif requested == "period" and _bare_number(turn.text) in (1, 3, 6, 12):
             got["period"] = int(_bare_number(turn.text))
         elif requested == "group" and folded in {"khong", "ko", "k", "khong co", "khong thuoc", "khong a", "ko co"}:
@@ -134,7 +135,7 @@ def inputs_from(turn: Turn, calc: str, requested: Optional[str]) -> Dict[str, An
         if amount:
             got["wage"] = amount
         if duration:
-            got["months"] = duration["months"]
+            got["months"] = duration
         elif requested == "months" and _bare_number(turn.text) is not None:
             got["months"] = int(_bare_number(turn.text))
         if _first(e, "region"):
@@ -151,17 +152,16 @@ def inputs_from(turn: Turn, calc: str, requested: Optional[str]) -> Dict[str, An
         birth = _first(e, "birth")
         age = _first(e, "age")
         if birth:
-            got["birth"] = {"year": birth["year"], "month": birth.get("month") or 1}
+            year, month = parse_birth(birth)
+            got["birth"] = {"year": year, "month": month or 1}
         elif age:
             got["birth"] = {"year": turn.today.year - int(age), "month": turn.today.month}
         elif requested == "birth":
             m = re.search(r"(?:(\d{1,2})\s*[/.-]\s*)?((?:19|20)\d\d)", folded)
             if m:
                 got["birth"] = {"year": int(m.group(2)), "month": int(m.group(1) or 1)}
-        if duration and duration.get("unit") == "year":
-            got["years_paid"] = duration["amount"]
-        elif duration and requested == "years_paid":
-            got["years_paid"] = duration["months"] / 12
+        if duration and (duration % 12 == 0 or requested == "years_paid"):
+            got["years_paid"] = duration / 12
         elif requested == "years_paid" and _bare_number(turn.text) is not None:
             got["years_paid"] = _bare_number(turn.text)
         elif requested == "years_paid" and folded in {"chua", "chua dong", "khong", "0"}:
@@ -272,7 +272,15 @@ def respond(turn: Turn) -> Reply:
             return referral_reply("dispute", _entity_text(turn, province_entity), turn.today, reply)
         return reply
 
-    # 5. Follow-ups ("còn hộ cận nghèo thì sao?") reuse the last topic with the new detail.
+    # 5. Bare details ("3 triệu, hộ cận nghèo, hằng tháng") start the calculator they fit.
+    names = {e.get("entity") for e in turn.entities}
+    guessed = _calculator_for(names)
+    if intent in ("inform", "nlu_fallback") and guessed and (
+        not state.get("topic") or len(names & {"amount", "group", "period", "people", "duration", "birth", "gender"}) >= 2
+    ):
+        return run_calculator(guessed, inputs_from(turn, guessed, None), turn.today, reply)
+
+    # 6. Follow-ups ("còn hộ cận nghèo thì sao?") reuse the last topic with the new detail.
     if intent == "inform" and state.get("topic"):
         topic = state["topic"]
         if province_entity:
@@ -285,15 +293,31 @@ def respond(turn: Turn) -> Reply:
             if got:
                 prev.update(got)
                 return run_calculator(base_topic, prev, turn.today, reply)
+        if topic in CALC_TRIGGERS and names & CALC_TRIGGERS[topic][1]:
+            c = CALC_TRIGGERS[topic][0]
+            return run_calculator(c, inputs_from(turn, c, None), turn.today, reply)
         if topic in answers.TOPICS:
             return reply.answer(answers.answer(topic, turn.today, _entity_values(turn.entities)))
 
-    # 6. Nothing fits: offer the main topics instead of guessing.
+    # 7. Nothing fits: offer the main topics instead of guessing.
     return reply.say(
         "Xin lỗi, tôi chưa hiểu rõ câu hỏi. Anh/chị chọn một chủ đề dưới đây, hoặc hỏi lại ngắn gọn hơn "
         "(ví dụ: “đóng BHXH tự nguyện mỗi tháng bao nhiêu?”).",
         MENU,
     )
+
+
+def _calculator_for(names: set) -> Optional[str]:
+    """The calculator a bare set of details points to, if any."""
+    if "people" in names:
+        return "hi"
+    if names & {"gender", "birth"}:
+        return "pension"
+    if "amount" in names and names & {"group", "period"}:
+        return "vsi"
+    if "amount" in names and "duration" in names:
+        return "ui"
+    return None
 
 
 def _entity_text(turn: Turn, entity: Dict[str, Any]) -> str:

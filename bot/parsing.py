@@ -225,7 +225,8 @@ BIRTH = re.compile(
 BIRTH_MONTH = re.compile(r"(?:sinh|sn)\s*thang\s*(?P<m>\d{1,2})\s*(?:nam|/|-)\s*(?P<y>(?:19|20)\d\d)")
 
 
-def find_durations(folded: str) -> List[Tuple[int, int, Dict[str, Any]]]:
+def find_durations(folded: str) -> List[Tuple[int, int, int]]:
+    """Durations in months: '15 năm' -> 180, '30 tháng' -> 30, '1 năm rưỡi' -> 18."""
     out = []
     for m in DURATION.finditer(folded):
         n = _small(m.group("n"))
@@ -233,7 +234,7 @@ def find_durations(folded: str) -> List[Tuple[int, int, Dict[str, Any]]]:
             n += Decimal("0.5")
         unit = "year" if m.group("u") == "nam" else "month"
         months = int(n * 12) if unit == "year" else int(n)
-        out.append((m.start(), m.end(), {"unit": unit, "amount": float(n), "months": months}))
+        out.append((m.start(), m.end(), months))
     return out
 
 
@@ -295,6 +296,16 @@ def find_provinces(text: str, folded: str, spans) -> List[Found]:
     return out
 
 
+def _birth(year: int, month: Optional[int]) -> str:
+    """Birth as 'YYYY-MM' (or 'YYYY' when the month is not given)."""
+    return f"{year:04d}-{month:02d}" if month and 1 <= month <= 12 else f"{year:04d}"
+
+
+def parse_birth(value: str) -> Tuple[int, Optional[int]]:
+    year, _, month = str(value).partition("-")
+    return int(year), int(month) if month else None
+
+
 def extract(text: str) -> List[Found]:
     """All entities in ``text``, non-overlapping, in order."""
     if not text:
@@ -318,12 +329,12 @@ def extract(text: str) -> List[Found]:
     for m in PEOPLE.finditer(folded):
         add("people", m.start(), m.end(), int(_small(m.group("n"))))
     for m in BIRTH_MONTH.finditer(folded):
-        add("birth", m.start(), m.end(), {"year": int(m.group("y")), "month": int(m.group("m"))})
+        add("birth", m.start(), m.end(), _birth(int(m.group("y")), int(m.group("m"))))
     for m in BIRTH.finditer(folded):
         month = int(m.group("m")) if m.group("m") else (int(m.group("d")) if m.group("d") and not m.group("m") else None)
         if month is not None and not 1 <= month <= 12:
             month = None
-        add("birth", m.start(), m.end(), {"year": int(m.group("y")), "month": month})
+        add("birth", m.start(), m.end(), _birth(int(m.group("y")), month))
     for m in AGE.finditer(folded):
         add("age", m.start(), m.end(), int(m.group("n")))
     for m in REGION.finditer(folded):

@@ -146,3 +146,10 @@ def test_rules_change_on_the_day_the_law_changes(monkeypatch):
     monkeypatch.setenv("ANSINH_TODAY", "2026-07-01")
     texts, _, _ = run(ActionRespond(), tracker("đóng bhxh tự nguyện bao nhiêu", "vsi_contribution"))
     assert "50.600.000 đồng" in texts[0]
+
+
+def test_bare_details_start_the_matching_calculator():
+    texts, _, _ = run(ActionRespond(), tracker("thu nhập 3 triệu, hộ cận nghèo, đóng hàng tháng", "inform"))
+    assert "528.000 đồng" in texts[0]
+    texts, _, _ = run(ActionRespond(), tracker("nhà 4 người", "inform"))
+    assert "318.780 đồng" in texts[0]

@@ -1,0 +1,95 @@
+"""Start the real Rasa server and action server as subprocesses for end-to-end tests."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "ansinh.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(extra: Dict[str, str]) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update({"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"})
+    env.update(extra)
+    return env
+
+
+def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer in {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def action_server(tmp: Path, env: Dict[str, str]) -> Iterator[int]:
+    port = free_port()
+    log = tmp / f"actions-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions.actions"],
+            cwd=ROOT, env=_env(env), stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", proc, log)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextmanager
+def rasa_server(tmp: Path, endpoints: Path, env: Dict[str, str], cwd: Optional[Path] = None) -> Iterator[int]:
+    if not MODEL.exists():
+        raise FileNotFoundError(f"{MODEL} is missing: run `make train` first")
+    port = free_port()
+    log = tmp / f"rasa-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api", "--port", str(port),
+             "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+            cwd=cwd or tmp, env=_env(env), stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/status", proc, log)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def say(port: int, sender: str, message: str) -> List[dict]:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": message}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read())
+
+
+def text_of(replies: List[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in replies)

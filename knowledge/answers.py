@@ -17,6 +17,7 @@ from knowledge.parameters import Fact
 Button = Tuple[str, str]
 
 HANDOFF = ("Gặp cán bộ tư vấn", "/human_handoff")
+MONTHS_PER_YEAR = 12
 LEGAL_AID = ("Tìm nơi trợ giúp pháp lý", "/legal_aid_request")
 
 
@@ -53,6 +54,11 @@ def basis_line(facts: Sequence[Fact]) -> str:
     return f"📘 Căn cứ: {'; '.join(seen)}. Áp dụng từ {date_vi(latest)}."
 
 
+def _num(x) -> str:
+    """1.5 -> '1,5', 2.0 -> '2'."""
+    return format_number(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
+
+
 def _g(name: str, on: dt.date) -> Fact:
     return P.get(name, on)
 
@@ -79,12 +85,12 @@ def vsi_what(on: dt.date, e: Dict) -> Answer:
 def vsi_contribution(on: dt.date, e: Dict) -> Answer:
     rate = _g("vsi_contribution_rate", on)
     rng = vsi.income_range(on)
-    lo = vsi.quote(on, rng.minimum, ["other"], 1)
-    hi = vsi.quote(on, rng.maximum, ["other"], 1)
+    lo = vsi.quote(on, rng.minimum, ["other"], vsi.shortest_period(on))
+    hi = vsi.quote(on, rng.maximum, ["other"], vsi.shortest_period(on))
     text = (
         f"Mức đóng BHXH tự nguyện bằng {percent(rate.value)} mức thu nhập anh/chị tự chọn hằng tháng.\n"
         f"• Thu nhập chọn được từ {vnd(rng.minimum)} (chuẩn nghèo nông thôn) đến {vnd(rng.maximum)} "
-        "(20 lần mức tham chiếu).\n"
+        f"({rng.facts[1].value} lần mức tham chiếu).\n"
         f"• Mức thấp nhất: {percent(rate.value)} × {vnd(rng.minimum)} = {vnd(lo.gross_month)}/tháng; "
         f"người bình thường được Nhà nước hỗ trợ {vnd(lo.support_month)}, còn phải đóng {vnd(lo.net_month)}/tháng.\n"
         f"• Mức cao nhất: {vnd(hi.gross_month)}/tháng.\n"
@@ -101,13 +107,13 @@ def vsi_subsidy(on: dt.date, e: Dict) -> Answer:
     group = e.get("group")
     rows = vsi.support_table(on)
     if group in vsi.GROUP_LABELS:
-        q = vsi.quote(on, rng.minimum, [group], 1)
+        q = vsi.quote(on, rng.minimum, [group], vsi.shortest_period(on))
         text = (
             f"Người thuộc {vsi.GROUP_LABELS[group]} được Nhà nước hỗ trợ {percent(q.support_rate)} tiền đóng tính trên "
             f"mức chuẩn nghèo nông thôn, tức {vnd(q.support_month)}/tháng.\n"
             f"Nếu chọn mức thu nhập thấp nhất {vnd(rng.minimum)}, anh/chị chỉ phải đóng {vnd(q.net_month)}/tháng "
             f"(tổng {vnd(q.gross_month)}). Chọn thu nhập cao hơn thì số tiền hỗ trợ vẫn giữ nguyên.\n"
-            f"Hỗ trợ tối đa {cap.value} tháng (10 năm). Nếu thuộc nhiều nhóm, được hưởng mức cao nhất."
+            f"Hỗ trợ tối đa {cap.value} tháng. Nếu thuộc nhiều nhóm, được hưởng mức cao nhất."
         )
     else:
         lines = [
@@ -127,24 +133,28 @@ def vsi_payment_method(on: dt.date, e: Dict) -> Answer:
     d = _g("vsi_payment_deadline_months", on)
     pre = _g("vsi_prepay_max_years", on)
     short = _g("vsi_shortfall_max_months", on)
+    mn = _g("pension_min_years", on)
     text = (
         "Anh/chị chọn một trong các cách đóng BHXH tự nguyện:\n"
-        f"• Hằng tháng: đóng trong tháng.\n"
-        f"• 3 tháng một lần: đóng trong {d.value[3]} tháng của kỳ.\n"
-        f"• 6 tháng một lần: đóng trong {d.value[6]} tháng đầu.\n"
-        f"• 12 tháng một lần: đóng trong {d.value[12]} tháng đầu.\n"
-        f"• Đóng trước một lần cho nhiều năm về sau: tối đa {pre.value} năm một lần, được giảm trừ.\n"
-        f"• Đóng một lần cho thời gian còn thiếu (tối đa {short.value} tháng) khi đã đủ tuổi nghỉ hưu để đủ 15 năm.\n"
+        + "".join(
+            f"• {vsi.period_label(k).capitalize()}: đóng trong "
+            + ("tháng" if k == 1 else f"{v} tháng " + ("của kỳ" if v == k else "đầu"))
+            + ".\n"
+            for k, v in sorted(d.value.items())
+        )
+        + f"• Đóng trước một lần cho nhiều năm về sau: tối đa {pre.value} năm một lần, được giảm trừ.\n"
+        f"• Đóng một lần cho thời gian còn thiếu (tối đa {short.value} tháng) khi đã đủ tuổi nghỉ hưu để đủ "
+        f"{mn.value} năm.\n"
         "Có thể nộp tại điểm thu BHXH (bưu điện, đại lý thu ở xã/phường), hoặc qua ứng dụng VssID, Cổng Dịch vụ công."
     )
-    return Answer(text, [d, pre, short], [("Tính số tiền phải đóng", '/vsi_contribution{"request":"calc"}'), ("Đăng ký ở đâu?", "/vsi_registration")])
+    return Answer(text, [d, pre, short, mn], [("Tính số tiền phải đóng", '/vsi_contribution{"request":"calc"}'), ("Đăng ký ở đâu?", "/vsi_registration")])
 
 
 def vsi_pension_eligibility(on: dt.date, e: Dict) -> Answer:
     mn = _g("pension_min_years", on)
     road = _g("retirement_age_roadmap", on)
     early = _g("vsi_early_retirement_transitional", on)
-    from knowledge.calculators.pension import retirement_age
+    short = _g("vsi_shortfall_max_months", on)
 
     year = on.year
     m = road.value["male"]
@@ -163,10 +173,10 @@ def vsi_pension_eligibility(on: dt.date, e: Dict) -> Answer:
         f"tuổi tăng dần đến nam {m['final_months'] // 12} tuổi, nữ {f['final_months'] // 12} tuổi.\n"
         f"Người tham gia BHXH tự nguyện từ trước 01/01/2021 và đóng tự nguyện đủ {early.value['min_years']} năm "
         f"được nghỉ hưu ở tuổi {early.value['male']} (nam), {early.value['female']} (nữ).\n"
-        "Nếu đủ tuổi mà còn thiếu không quá 5 năm, có thể đóng một lần cho đủ. Anh/chị cho tôi biết năm sinh, "
-        "giới tính và số năm đã đóng, tôi ước tính giúp."
+        f"Nếu đủ tuổi mà còn thiếu không quá {short.value} tháng, có thể đóng một lần cho đủ. Anh/chị cho tôi biết "
+        "năm sinh, giới tính và số năm đã đóng, tôi ước tính giúp."
     )
-    return Answer(text, [mn, road, early], [("Ước tính lương hưu", '/vsi_pension{"request":"calc"}'), ("Đóng bù năm còn thiếu", "/vsi_missing_years")])
+    return Answer(text, [mn, road, early, short], [("Ước tính lương hưu", '/vsi_pension{"request":"calc"}'), ("Đóng bù năm còn thiếu", "/vsi_missing_years")])
 
 
 def vsi_pension_amount(on: dt.date, e: Dict) -> Answer:
@@ -175,12 +185,12 @@ def vsi_pension_amount(on: dt.date, e: Dict) -> Answer:
     r = rate.value
     text = (
         "Lương hưu hằng tháng = tỷ lệ hưởng × bình quân thu nhập đã đóng (được điều chỉnh theo chỉ số giá).\n"
-        f"• Nữ: {percent(r['female']['base_rate'])} khi đóng 15 năm.\n"
-        f"• Nam: {percent(r['male']['base_rate'])} khi đóng 15 năm, mỗi năm thêm {percent(r['male']['bridge_step'])}, "
-        f"đủ 20 năm là {percent(r['male']['base_rate'] + 5 * r['male']['bridge_step'])}.\n"
+        f"• Nữ: {percent(r['female']['base_rate'])} khi đóng {r['female']['base_years']} năm.\n"
+        f"• Nam: {percent(r['male']['base_rate'])} khi đóng {r['male']['base_years']} năm, mỗi năm thêm "
+        f"{percent(r['male']['bridge_step'])}, đủ {r['male']['bridge_until_years']} năm là "
+        f"{percent(r['male']['base_rate'] + (r['male']['bridge_until_years'] - r['male']['base_years']) * r['male']['bridge_step'])}.\n"
         f"• Sau đó mỗi năm đóng thêm cộng {percent(r['step_per_year'])}, tối đa {percent(r['max_rate'])}.\n"
-        f"Ví dụ: nữ đóng 15 năm với thu nhập bình quân 3.000.000 đồng → khoảng "
-        f"{vnd(3_000_000 * r['female']['base_rate'])}/tháng (ước tính, chưa tính trượt giá).\n"
+        "Chọn thu nhập đóng cao hơn và đóng lâu hơn thì lương hưu cao hơn.\n"
         f"Lương hưu được điều chỉnh tăng {percent(adj.value)} từ {adj.since}."
     )
     return Answer(text, [rate, adj], [("Ước tính lương hưu của tôi", '/vsi_pension{"request":"calc"}')])
@@ -200,27 +210,29 @@ def vsi_lump_sum_withdrawal(on: dt.date, e: Dict) -> Answer:
     mult = _g("lump_sum_withdrawal_multiples", on)
     tr = _g("lump_sum_transitional", on)
     mn = _g("pension_min_years", on)
+    dis = _g("lump_sum_disability_threshold", on)
     text = (
         "Từ 01/07/2025, chỉ được rút BHXH một lần khi có yêu cầu và thuộc một trong các trường hợp:\n"
         f"1. Đủ tuổi nghỉ hưu mà chưa đủ {mn.value} năm đóng và không đóng tiếp;\n"
         "2. Ra nước ngoài định cư;\n"
         "3. Mắc bệnh nguy hiểm đến tính mạng (ung thư, bại liệt, xơ gan mất bù, lao nặng, AIDS);\n"
-        "4. Suy giảm khả năng lao động từ 81% hoặc khuyết tật đặc biệt nặng;\n"
+        f"4. Suy giảm khả năng lao động từ {percent(dis.value)} hoặc khuyết tật đặc biệt nặng;\n"
         f"5. Có thời gian đóng trước 01/07/2025, sau {tr.value['months_without_contributing']} tháng không đóng "
         f"và tổng thời gian đóng dưới {tr.value['max_years']} năm.\n"
-        f"Mức hưởng: {format_number(int(mult.value['before_2014']))},5 tháng thu nhập bình quân cho mỗi năm đóng trước 2014, "
-        f"{format_number(int(mult.value['from_2014']))} tháng cho mỗi năm từ 2014; phần Nhà nước hỗ trợ bị trừ lại "
-        "(trừ trường hợp 3, 4). Người bắt đầu đóng sau 01/07/2025 không dùng được trường hợp 5.\n"
+        f"Mức hưởng: {_num(mult.value['before_2014'])} tháng thu nhập bình quân cho mỗi năm đóng trước năm "
+        f"{mult.value['split_year']}, {_num(mult.value['from_2014'])} tháng cho mỗi năm từ năm {mult.value['split_year']}; "
+        "phần Nhà nước hỗ trợ bị trừ lại (trừ trường hợp bệnh hiểm nghèo, suy giảm khả năng lao động nặng). "
+        "Người bắt đầu đóng sau 01/07/2025 không dùng được trường hợp cuối.\n"
         "Nếu không rút, thời gian đóng được bảo lưu để cộng dồn về sau."
     )
-    return Answer(text, [mult, tr, mn], [LEGAL_AID, HANDOFF])
+    return Answer(text, [mult, tr, mn, dis], [LEGAL_AID, HANDOFF])
 
 
 def vsi_missing_years(on: dt.date, e: Dict) -> Answer:
     short = _g("vsi_shortfall_max_months", on)
     mn = _g("pension_min_years", on)
     text = (
-        f"Khi đã đủ tuổi nghỉ hưu mà thời gian đóng còn thiếu không quá {short.value} tháng (5 năm) để đủ "
+        f"Khi đã đủ tuổi nghỉ hưu mà thời gian đóng còn thiếu không quá {short.value} tháng để đủ "
         f"{mn.value} năm, anh/chị được đóng một lần cho số tháng còn thiếu để hưởng lương hưu. "
         "Số tiền là tổng mức đóng các tháng còn thiếu cộng thêm lãi theo tỷ suất đầu tư của quỹ, "
         "cơ quan BHXH sẽ tính cụ thể. Có thể đăng ký sớm nhất từ tháng trước khi đủ tuổi nghỉ hưu.\n"
@@ -246,40 +258,46 @@ def vsi_registration(on: dt.date, e: Dict) -> Answer:
 
 def vsi_maternity(on: dt.date, e: Dict) -> Answer:
     m = _g("vsi_maternity_allowance", on)
+    c = _g("vsi_maternity_condition", on)
     text = (
         f"Người đóng BHXH tự nguyện được trợ cấp thai sản {vnd(m.value)} cho mỗi con khi sinh, "
-        "nếu đã đóng BHXH tự nguyện từ đủ 6 tháng trở lên trong 12 tháng trước khi sinh. "
-        "Áp dụng cho mẹ, hoặc cho cha nếu vợ sinh con (chỉ một người được hưởng). "
-        "Nộp hồ sơ (giấy khai sinh/trích lục khai sinh) cho cơ quan BHXH trong 60 ngày kể từ ngày sinh."
+        f"nếu đã đóng BHXH tự nguyện từ đủ {c.value['min_months']} tháng trở lên trong {c.value['window_months']} "
+        "tháng trước khi sinh. Áp dụng cho mẹ, hoặc cho cha nếu vợ sinh con (chỉ một người được hưởng). "
+        f"Nộp hồ sơ (giấy khai sinh/trích lục khai sinh) cho cơ quan BHXH trong {c.value['filing_days']} ngày kể từ ngày sinh."
     )
-    return Answer(text, [m], [HANDOFF])
+    return Answer(text, [m, c], [HANDOFF])
 
 
 def vsi_survivor(on: dt.date, e: Dict) -> Answer:
     mult = _g("funeral_allowance_multiple", on)
     base = _g("base_salary", on)
+    rules = _g("survivor_rules", on)
+    lump = _g("lump_sum_withdrawal_multiples", on)
+    v, lv = rules.value, lump.value
     text = (
         "Khi người đóng BHXH tự nguyện qua đời:\n"
         f"• Trợ cấp mai táng bằng {mult.value} lần mức tham chiếu = {vnd(mult.value * base.value)}, "
-        "nếu đã đóng từ đủ 60 tháng hoặc đang hưởng lương hưu.\n"
-        "• Thân nhân được trợ cấp tuất một lần: 1,5 tháng thu nhập bình quân cho mỗi năm đóng trước 2014, "
-        "2 tháng cho mỗi năm từ 2014; đóng dưới 60 tháng thì nhận bằng số tiền đã đóng.\n"
-        "Thân nhân nộp hồ sơ trong 90 ngày kể từ ngày người đó mất."
+        f"nếu đã đóng từ đủ {v['min_months']} tháng hoặc đang hưởng lương hưu.\n"
+        f"• Thân nhân được trợ cấp tuất một lần: {_num(lv['before_2014'])} tháng thu nhập bình quân cho mỗi năm đóng "
+        f"trước năm {lv['split_year']}, {_num(lv['from_2014'])} tháng cho mỗi năm từ năm {lv['split_year']}; đóng dưới "
+        f"{v['min_months']} tháng thì nhận bằng số tiền đã đóng.\n"
+        f"Thân nhân nộp hồ sơ trong {v['filing_days']} ngày kể từ ngày người đó mất."
     )
-    return Answer(text, [mult, base, _g("lump_sum_withdrawal_multiples", on)], [HANDOFF])
+    return Answer(text, [mult, base, rules, lump], [HANDOFF])
 
 
 def social_pension(on: dt.date, e: Dict) -> Answer:
     amount = _g("social_pension_allowance", on)
     age = _g("social_pension_age", on)
+    proc = _g("social_pension_procedure", on)
     text = (
         f"Trợ cấp hưu trí xã hội {vnd(amount.value)}/tháng dành cho công dân từ đủ {age.value['general']} tuổi, "
         f"hoặc từ đủ {age.value['poor_or_near_poor']} tuổi nếu thuộc hộ nghèo, cận nghèo, mà không có lương hưu "
         "hay trợ cấp BHXH hằng tháng. Người hưởng được Nhà nước đóng BHYT.\n"
         "Cách làm: nộp tờ khai (Mẫu số 01) cho Chủ tịch UBND xã/phường, trực tiếp, qua bưu điện hoặc trực tuyến; "
-        "xã giải quyết trong 10 ngày làm việc."
+        f"xã giải quyết trong {proc.value} ngày làm việc."
     )
-    return Answer(text, [amount, age], [("BHXH tự nguyện là gì?", "/vsi_what")])
+    return Answer(text, [amount, age, proc], [("BHXH tự nguyện là gì?", "/vsi_what")])
 
 
 # --- Household health insurance -----------------------------------------------------------------------
@@ -288,30 +306,32 @@ def hi_household(on: dt.date, e: Dict) -> Answer:
     base = _g("base_salary", on)
     rate = _g("hi_household_rate", on)
     ladder = _g("hi_household_ladder", on)
-    q = health.household(on, 5, 12)
+    periods = _g("hi_payment_periods", on)
+    q = health.household(on, 5)
     names = ["Người thứ nhất", "Người thứ hai", "Người thứ ba", "Người thứ tư", "Từ người thứ năm"]
     lines = [
-        f"• {names[i]}: {vnd(q.per_member_month[i])}/tháng ({vnd(q.per_member_month[i] * 12)}/năm)"
+        f"• {names[i]}: {vnd(q.per_member_month[i])}/tháng ({vnd(q.per_member_month[i] * MONTHS_PER_YEAR)}/năm)"
         for i in range(5)
     ]
     text = (
         f"BHYT hộ gia đình: người thứ nhất đóng {percent(rate.value)} lương cơ sở ({vnd(base.value)}); "
-        "người thứ hai, ba, tư đóng 70%, 60%, 50% và từ người thứ năm 40% mức của người thứ nhất:\n"
+        f"người thứ hai, ba, tư đóng {', '.join(percent(x) for x in ladder.value[1:4])} và từ người thứ năm "
+        f"{percent(ladder.value[4])} mức của người thứ nhất:\n"
         + "\n".join(lines)
         + "\nNgười đã có thẻ BHYT khác (đi làm, học sinh, hộ nghèo...) không tính vào hộ. "
-        "Đóng theo kỳ 3, 6 hoặc 12 tháng. Cho tôi biết số người, tôi tính tổng tiền."
+        f"Đóng theo kỳ {', '.join(str(m) for m in periods.value)} tháng. Cho tôi biết số người, tôi tính tổng tiền."
     )
-    return Answer(text, [base, rate, ladder], [("Tính tiền BHYT cho nhà tôi", '/hi_household{"request":"calc"}'), ("Ai được hỗ trợ/miễn phí?", "/hi_subsidy")])
+    return Answer(text, [base, rate, ladder, periods], [("Tính tiền BHYT cho nhà tôi", '/hi_household{"request":"calc"}'), ("Ai được hỗ trợ/miễn phí?", "/hi_subsidy")])
 
 
 def hi_subsidy(on: dt.date, e: Dict) -> Answer:
     s = _g("hi_state_support", on)
     text = (
-        "Nhà nước đóng toàn bộ BHYT cho: trẻ em dưới 6 tuổi; người thuộc hộ nghèo; người dân tộc thiểu số ở vùng "
+        f"Nhà nước đóng toàn bộ BHYT cho: trẻ em dưới {s.value['child_under_age']} tuổi; người thuộc hộ nghèo; người dân tộc thiểu số ở vùng "
         "khó khăn; người sống ở vùng đặc biệt khó khăn, xã đảo; người hưởng trợ cấp xã hội hằng tháng, trợ cấp hưu "
         "trí xã hội; người có công...\n"
         "Nhà nước hỗ trợ một phần (mức tối thiểu):\n"
-        f"• Hộ cận nghèo: {percent(s.value['near_poor'])} (100% nếu sống ở xã nghèo);\n"
+        f"• Hộ cận nghèo: {percent(s.value['near_poor'])} ({percent(s.value['full'])} nếu sống ở xã nghèo);\n"
         f"• Học sinh, sinh viên: {percent(s.value['student'])};\n"
         f"• Hộ nông, lâm, ngư, diêm nghiệp có mức sống trung bình: {percent(s.value['farm_average_living'])}.\n"
         "Tỉnh có thể hỗ trợ thêm. Danh sách do UBND xã lập, anh/chị hỏi trưởng thôn hoặc UBND xã."
@@ -334,18 +354,21 @@ def hi_card_validity(on: dt.date, e: Dict) -> Answer:
 def hi_benefits(on: dt.date, e: Dict) -> Answer:
     lv = _g("hi_benefit_levels", on)
     th = _g("hi_full_cover_threshold_rate", on)
+    sup = _g("hi_state_support", on)
     cap = _g("hi_five_year_cap_multiple", on)
     base = _g("base_salary", on)
     text = (
         f"Người có BHYT hộ gia đình được quỹ chi trả {percent(lv.value['household'])} chi phí khám chữa bệnh "
-        f"trong phạm vi; hộ cận nghèo {percent(lv.value['near_poor'])}; hộ nghèo, trẻ em dưới 6 tuổi "
+        f"trong phạm vi; hộ cận nghèo {percent(lv.value['near_poor'])}; hộ nghèo, trẻ em dưới "
+        f"{sup.value['child_under_age']} tuổi "
         f"{percent(lv.value['full'])}.\n"
-        f"Được chi trả 100% khi: khám tại trạm y tế xã và cơ sở ban đầu; một lần khám có chi phí dưới "
-        f"{percent(th.value)} lương cơ sở ({vnd(th.value * base.value)}); đã tham gia 5 năm liên tục và số tiền "
-        f"cùng chi trả trong năm vượt {cap.value} lần mức tham chiếu ({vnd(cap.value * base.value)}).\n"
+        f"Được chi trả {percent(lv.value['full'])} khi: khám tại trạm y tế xã và cơ sở ban đầu; một lần khám có chi phí dưới "
+        f"{percent(th.value)} lương cơ sở ({vnd(th.value * base.value)}); đã tham gia {cap.value['years']} năm liên tục "
+        f"và số tiền cùng chi trả trong năm vượt {cap.value['multiple']} lần mức tham chiếu "
+        f"({vnd(cap.value['multiple'] * base.value)}).\n"
         "Cấp cứu được hưởng ở mọi nơi. Tự đi khám vượt tuyến thì mức hưởng có thể thấp hơn."
     )
-    return Answer(text, [lv, th, cap, base], [("Mức đóng BHYT hộ gia đình", "/hi_household")])
+    return Answer(text, [lv, th, cap, base, sup], [("Mức đóng BHYT hộ gia đình", "/hi_household")])
 
 
 def hi_where_to_buy(on: dt.date, e: Dict) -> Answer:
@@ -381,9 +404,10 @@ def ui_eligibility(on: dt.date, e: Dict) -> Answer:
         "Được hưởng trợ cấp thất nghiệp khi đủ các điều kiện:\n"
         "• Chấm dứt hợp đồng lao động đúng luật (không phải tự ý nghỉ trái luật, không phải đủ điều kiện hưởng lương hưu);\n"
         f"• Đã đóng bảo hiểm thất nghiệp từ đủ {v['min_months']} tháng trong {v['window_months']} tháng trước khi nghỉ "
-        f"(hợp đồng từ 1 đến dưới 12 tháng: {v['min_months']} tháng trong {v['short_window_months']} tháng);\n"
+        f"(hợp đồng từ {v['short_contract_from_months']} đến dưới {v['short_contract_below_months']} tháng: "
+        f"{v['min_months']} tháng trong {v['short_window_months']} tháng);\n"
         f"• Nộp hồ sơ trong {v['filing_months']} tháng kể từ ngày nghỉ việc;\n"
-        "• Chưa có việc làm mới (có đóng BHXH bắt buộc) trong 10 ngày làm việc sau khi nộp hồ sơ."
+        f"• Chưa có việc làm mới (có đóng BHXH bắt buộc) trong {v['no_new_job_working_days']} ngày làm việc sau khi nộp hồ sơ."
     )
     return Answer(text, [el], [("Được bao nhiêu tiền?", "/ui_benefit_amount"), ("Nộp hồ sơ ở đâu?", "/ui_procedure")])
 
@@ -400,17 +424,18 @@ def ui_benefit_amount(on: dt.date, e: Dict) -> Answer:
     mult = _g("ui_benefit_cap_multiple", on)
     w = _g("regional_minimum_wage", on)
     dur = _g("ui_duration", on)
+    el = _g("ui_eligibility", on)
     caps = ", ".join(f"vùng {r} {vnd(mult.value * w.value[r])}" for r in ("I", "II", "III", "IV"))
     d = dur.value
     text = (
-        f"Trợ cấp thất nghiệp hằng tháng bằng {percent(rate.value)} bình quân tiền lương đóng BHTN của 6 tháng cuối, "
+        f"Trợ cấp thất nghiệp hằng tháng bằng {percent(rate.value)} bình quân tiền lương đóng BHTN của "
+        f"{el.value['average_wage_months']} tháng cuối, "
         f"tối đa {mult.value} lần lương tối thiểu vùng ({caps}).\n"
         f"Thời gian hưởng: đóng từ {d['min_months']} đến {d['base_until_months']} tháng được {d['base_months']} tháng; "
-        f"sau đó cứ đóng thêm {d['step_months']} tháng được thêm 1 tháng, tối đa {d['max_months']} tháng.\n"
-        "Ví dụ: lương 10.000.000 đồng, đóng 30 tháng → "
-        f"{vnd(10_000_000 * rate.value)}/tháng trong {d['base_months']} tháng."
+        f"sau đó cứ đóng thêm đủ {d['step_months']} tháng được thêm một tháng, tối đa {d['max_months']} tháng.\n"
+        "Anh/chị cho tôi biết mức lương và số tháng đã đóng, tôi tính cụ thể."
     )
-    return Answer(text, [rate, mult, w, dur], [("Tính trợ cấp của tôi", '/ui_benefit_amount{"request":"calc"}'), ("Nộp hồ sơ ở đâu?", "/ui_procedure")])
+    return Answer(text, [rate, mult, w, dur, el], [("Tính trợ cấp của tôi", '/ui_benefit_amount{"request":"calc"}'), ("Nộp hồ sơ ở đâu?", "/ui_procedure")])
 
 
 def ui_procedure(on: dt.date, e: Dict) -> Answer:
@@ -437,11 +462,13 @@ def labour_contract(on: dt.date, e: Dict) -> Answer:
     ft = _g("fixed_term_max_months", on)
     p = pr.value
     text = (
-        "Hợp đồng lao động phải ký trước khi bắt đầu làm việc, bằng văn bản (2 bản, mỗi bên giữ 1); chỉ hợp đồng "
-        "dưới 1 tháng mới được thỏa thuận miệng.\n"
-        f"• Hợp đồng xác định thời hạn tối đa {ft.value['max_months']} tháng và chỉ được ký thêm 1 lần; hết hạn mà vẫn "
+        "Hợp đồng lao động phải ký trước khi bắt đầu làm việc, bằng văn bản "
+        f"({ft.value['copies']} bản, mỗi bên giữ một bản); chỉ hợp đồng dưới {ft.value['oral_below_months']} tháng "
+        "mới được thỏa thuận miệng.\n"
+        f"• Hợp đồng xác định thời hạn tối đa {ft.value['max_months']} tháng và chỉ được ký thêm "
+        f"{ft.value['extra_fixed_term_contracts']} lần; hết hạn mà vẫn "
         f"làm, không ký mới trong {ft.value['renew_within_days']} ngày thì thành hợp đồng không xác định thời hạn.\n"
-        f"• Thử việc chỉ 1 lần: tối đa {p['manager']} ngày (quản lý doanh nghiệp), {p['college']} ngày (cao đẳng trở lên), "
+        f"• Thử việc chỉ một lần với một công việc: tối đa {p['manager']} ngày (quản lý doanh nghiệp), {p['college']} ngày (cao đẳng trở lên), "
         f"{p['intermediate']} ngày (trung cấp, kỹ thuật), {p['other_working_days']} ngày làm việc (công việc khác); "
         f"lương thử việc ít nhất {percent(pay.value)}."
     )
@@ -485,7 +512,8 @@ def dismissal(on: dt.date, e: Dict) -> Answer:
         "Tranh chấp về sa thải, đơn phương chấm dứt hợp đồng không bắt buộc hòa giải trước: anh/chị có thể khởi kiện "
         f"ra tòa trong {t.value['court'] // 12} năm kể từ ngày phát hiện quyền lợi bị vi phạm.\n"
         f"Nếu chính anh/chị muốn nghỉ: báo trước {n.value['indefinite']} ngày (hợp đồng không thời hạn), "
-        f"{n.value['fixed_12_36']} ngày (12–36 tháng), {n.value['under_12_months_working_days']} ngày làm việc (dưới 12 tháng)."
+        f"{n.value['fixed_12_36']} ngày (hợp đồng {n.value['fixed_from_months']}–{n.value['fixed_to_months']} tháng), "
+        f"{n.value['under_12_months_working_days']} ngày làm việc (dưới {n.value['fixed_from_months']} tháng)."
     )
     return Answer(text, [t, n], [LEGAL_AID, HANDOFF])
 
@@ -493,21 +521,28 @@ def dismissal(on: dt.date, e: Dict) -> Answer:
 def maternity(on: dt.date, e: Dict) -> Answer:
     m = _g("maternity_leave_months", on)
     facts = [m]
+    v = m.value
     text = (
-        f"Lao động nữ được nghỉ thai sản {m.value} tháng trước và sau khi sinh (trước sinh không quá 2 tháng); "
-        "sinh đôi trở lên thì từ con thứ hai mỗi con được nghỉ thêm 1 tháng. Công ty phải giữ việc làm khi quay lại."
+        f"Lao động nữ được nghỉ thai sản {v['months']} tháng trước và sau khi sinh (trước sinh không quá "
+        f"{v['before_birth_max']} tháng); sinh đôi trở lên thì từ con thứ hai mỗi con được nghỉ thêm "
+        f"{v['extra_per_child']} tháng. Công ty phải giữ việc làm khi quay lại."
     )
     try:
         second = _g("maternity_leave_second_child_months", on)
         facts.append(second)
         text += (
-            f"\nTừ {second.since}: sinh con thứ hai được nghỉ {second.value} tháng; chồng được nghỉ 10 ngày làm việc."
+            f"\nTừ {second.since}: sinh con thứ hai được nghỉ {second.value['months']} tháng; chồng được nghỉ "
+            f"{second.value['father_working_days']} ngày làm việc."
         )
     except P.NotInForce:
         pass
     vm = _g("vsi_maternity_allowance", on)
-    facts.append(vm)
-    text += f"\nNgười đóng BHXH tự nguyện được trợ cấp {vnd(vm.value)} mỗi con khi sinh (đóng đủ 6 tháng trong 12 tháng trước sinh)."
+    vc = _g("vsi_maternity_condition", on)
+    facts += [vm, vc]
+    text += (
+        f"\nNgười đóng BHXH tự nguyện được trợ cấp {vnd(vm.value)} mỗi con khi sinh (đóng đủ "
+        f"{vc.value['min_months']} tháng trong {vc.value['window_months']} tháng trước sinh)."
+    )
     return Answer(text, facts, [HANDOFF])
 
 
@@ -523,7 +558,8 @@ def overtime_leave(on: dt.date, e: Dict) -> Answer:
         f"{ot.value['per_year']} giờ/năm ({ot.value['per_year_listed_sectors']} giờ/năm với một số ngành như dệt may, da giày, điện tử).\n"
         f"• Tiền làm thêm ít nhất {percent(pay.value['weekday'])} ngày thường, {percent(pay.value['weekly_rest_day'])} "
         f"ngày nghỉ hằng tuần, {percent(pay.value['public_holiday'])} ngày lễ, Tết.\n"
-        f"• Nghỉ hằng năm {al.value['normal']} ngày làm việc có lương khi làm đủ 12 tháng; {hol.value} ngày lễ, Tết hưởng nguyên lương."
+        f"• Nghỉ hằng năm {al.value['normal']} ngày làm việc có lương khi làm đủ {al.value['after_months']} tháng; "
+        f"{hol.value} ngày lễ, Tết hưởng nguyên lương."
     )
     return Answer(text, [hrs, ot, pay, al, hol], [HANDOFF])
 

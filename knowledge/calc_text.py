@@ -12,7 +12,7 @@ from knowledge.money import date_vi, percent, vnd
 
 
 def vsi_quote(q: vsi.VsiQuote) -> Answer:
-    per = vsi.PERIOD_LABELS[q.period_months]
+    per = vsi.period_label(q.period_months)
     lines = [
         f"Thu nhập chọn đóng {vnd(q.income)}, {vsi.GROUP_LABELS[q.group]}, đóng {per}:",
         f"• Mức đóng {percent(q.rate)}: {vnd(q.gross_month)}/tháng",

@@ -29,7 +29,7 @@ class HouseholdQuote:
         return self.total_month * self.period_months
 
 
-def household(on: dt.date, members: int, period_months: int = 12) -> HouseholdQuote:
+def household(on: dt.date, members: int, period_months: Optional[int] = None) -> HouseholdQuote:
     """Contribution of ``members`` household members who need a card (those covered elsewhere don't count)."""
     if members is None or members < 1:
         raise InvalidInput(
@@ -40,6 +40,7 @@ def household(on: dt.date, members: int, period_months: int = 12) -> HouseholdQu
     if members > MAX_MEMBERS:
         raise InvalidInput("members", f"{members} người trong một hộ là quá nhiều, anh/chị kiểm tra lại số người giúp tôi.")
     periods = P.value("hi_payment_periods", on)
+    period_months = max(periods) if period_months is None else period_months
     if period_months not in periods:
         raise InvalidInput(
             "period",

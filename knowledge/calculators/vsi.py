@@ -16,8 +16,12 @@ GROUP_LABELS = {
     "ethnic_minority": "người dân tộc thiểu số",
     "other": "đối tượng khác",
 }
-PERIODS = (1, 3, 6, 12)
-PERIOD_LABELS = {1: "hằng tháng", 3: "3 tháng một lần", 6: "6 tháng một lần", 12: "12 tháng một lần"}
+PERIODS = (1, 3, 6, 12)  # the payment methods of Law 41/2024 Art. 36(2); deadlines in the parameters
+PERIOD_LABELS = {1: "hằng tháng"}
+
+
+def period_label(months: int) -> str:
+    return PERIOD_LABELS.get(months, f"{months} tháng một lần")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,11 @@ class VsiQuote:
         return notes
 
 
+def shortest_period(on: dt.date) -> int:
+    """The most frequent payment method (monthly)."""
+    return min(P.value("vsi_payment_deadline_months", on))
+
+
 def income_range(on: dt.date) -> IncomeRange:
     """Lowest and highest monthly income one may choose (Law 41/2024 Art. 31(2))."""
     poverty = P.get("rural_poverty_line", on)
@@ -105,7 +114,8 @@ def quote(on: dt.date, income: int, groups: Iterable[str] = ("other",), period_m
             f"một tháng (Luật BHXH 2024, Điều 31 khoản 2); anh/chị đưa ra {vnd(income)}. "
             "Anh/chị chọn lại một mức trong khoảng này nhé.",
         )
-    if period_months not in PERIODS:
+    deadline_f = P.get("vsi_payment_deadline_months", on)
+    if period_months not in deadline_f.value:
         raise InvalidInput(
             "period",
             "Phương thức đóng có thể là hằng tháng, 3 tháng, 6 tháng hoặc 12 tháng một lần "
@@ -114,7 +124,6 @@ def quote(on: dt.date, income: int, groups: Iterable[str] = ("other",), period_m
     group = best_group(groups, on)
     rate_f = P.get("vsi_contribution_rate", on)
     support_f = P.get("vsi_support_rate", on)
-    deadline_f = P.get("vsi_payment_deadline_months", on)
     cap_f = P.get("vsi_support_max_months", on)
     rate = rate_f.value
     support_rate = support_f.value[group]
@@ -141,6 +150,6 @@ def support_table(on: dt.date) -> List[tuple]:
     rng = income_range(on)
     rows = []
     for group in ("poor", "near_poor", "ethnic_minority", "other"):
-        q = quote(on, rng.minimum, [group], 1)
+        q = quote(on, rng.minimum, [group], shortest_period(on))
         rows.append((group, q.support_rate, q.support_month, q.net_month))
     return rows

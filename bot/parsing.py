@@ -198,7 +198,8 @@ def parse_amount(text: str) -> Optional[int]:
 
 # --- small numbers, durations, people -----------------------------------------------------------------
 
-_SMALL_WORD = r"(?:mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|muoi mot|muoi hai|muoi lam|hai muoi|ba muoi)"
+# "tư" (4) is left out: folded it is "tu", as in "từ tháng 12" (since December).
+_SMALL_WORD = r"(?:muoi mot|muoi hai|muoi lam|hai muoi|ba muoi|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)"
 _SMALL_VALUES = {
     "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9,
     "muoi": 10, "muoi mot": 11, "muoi hai": 12, "muoi lam": 15, "hai muoi": 20, "ba muoi": 30,
@@ -213,10 +214,12 @@ def _small(value: str) -> Decimal:
 
 
 DURATION = re.compile(
-    rf"(?<![\w.,])(?P<n>\d+(?:[.,]5)?|{_SMALL_WORD})\s*(?P<u>nam|thang)(?![a-z])(?:\s*(?P<half>ruoi))?(?!\s*(?:19|20)\d\d)"
+    rf"(?<![\w.,])(?:(?P<d>\d+(?:[.,]5)?)\s*|(?P<w>{_SMALL_WORD})\s+)(?P<u>nam|thang)(?![a-z])"
+    r"(?:\s*(?P<half>ruoi))?(?!\s*(?:19|20)\d\d)"
 )
 PEOPLE = re.compile(
-    rf"(?<![\w.,])(?P<n>\d+|{_SMALL_WORD})\s*(?:nguoi|ng|thanh vien|nhan khau|khau|dua|dua con|dua nho|nhan mang)(?![a-z])"
+    rf"(?<![\w.,])(?:(?P<d>\d+)\s*|(?P<w>{_SMALL_WORD})\s+)"
+    r"(?:nguoi|ng|thanh vien|nhan khau|khau|dua con|dua nho|dua|nhan mang)(?![a-z])"
 )
 AGE = re.compile(r"(?<![\w.,])(?P<n>\d{1,3})\s*(?:tuoi|t)(?![a-z])")
 BIRTH = re.compile(
@@ -229,7 +232,7 @@ def find_durations(folded: str) -> List[Tuple[int, int, int]]:
     """Durations in months: '15 năm' -> 180, '30 tháng' -> 30, '1 năm rưỡi' -> 18."""
     out = []
     for m in DURATION.finditer(folded):
-        n = _small(m.group("n"))
+        n = _small(m.group("d") or m.group("w"))
         if m.group("half"):
             n += Decimal("0.5")
         unit = "year" if m.group("u") == "nam" else "month"
@@ -327,7 +330,7 @@ def extract(text: str) -> List[Found]:
     for a, b, value in find_durations(folded):
         add("duration", a, b, value)
     for m in PEOPLE.finditer(folded):
-        add("people", m.start(), m.end(), int(_small(m.group("n"))))
+        add("people", m.start(), m.end(), int(_small(m.group("d") or m.group("w"))))
     for m in BIRTH_MONTH.finditer(folded):
         add("birth", m.start(), m.end(), _birth(int(m.group("y")), int(m.group("m"))))
     for m in BIRTH.finditer(folded):
@@ -341,7 +344,7 @@ def extract(text: str) -> List[Found]:
         add("region", m.start(), m.end(), REGION_MAP[m.group("r")])
     negated = [(m.start(), m.end()) for m in re.finditer(NEGATION, folded)]
     for group, rx in GROUP_PATTERNS:
-        for m in re.finditer(rx, folded):
+        for m in re.finditer(rf"(?<![a-z])(?:{rx})(?![a-z])", folded):
             value = group
             if group != "other" and any(s0 <= m.start() <= e + 3 for s0, e in negated):
                 value = "other"

@@ -114,3 +114,22 @@ def test_duration_and_birth():
 
 def test_chi_hue_is_a_name_not_the_city():
     assert "province" not in _ents("chị hue hỏi về bhyt")
+
+
+@pytest.mark.parametrize(
+    "text, entity",
+    [
+        ("đóng từ tháng 12/2024", "duration"),  # "từ" is not the number four
+        ("gặp khó khăn", "group"),  # "khó khăn" is not "hộ khá"
+        ("ký hợp đồng bằng giấy tờ", "people"),  # "bằng" is not "ba người"
+        ("con gái tôi", "people"),
+    ],
+)
+def test_no_false_entities_in_ordinary_words(text, entity):
+    assert entity not in _ents(text)
+
+
+def test_word_numbers_need_a_space_before_the_unit():
+    assert _ents("hai người")["people"] == 2
+    assert _ents("ba năm")["duration"] == 36
+    assert _ents("14,5 năm")["duration"] == 174

@@ -62,7 +62,9 @@ def action_server(tmp: Path, env: Dict[str, str]) -> Iterator[int]:
 
 
 @contextmanager
-def rasa_server(tmp: Path, endpoints: Path, env: Dict[str, str], cwd: Optional[Path] = None) -> Iterator[int]:
+def rasa_server(
+    tmp: Path, endpoints: Path, env: Dict[str, str], cwd: Optional[Path] = None, credentials: Optional[Path] = None
+) -> Iterator[int]:
     if not MODEL.exists():
         raise FileNotFoundError(f"{MODEL} is missing: run `make train` first")
     port = free_port()
@@ -70,7 +72,7 @@ def rasa_server(tmp: Path, endpoints: Path, env: Dict[str, str], cwd: Optional[P
     with log.open("w") as out:
         proc = subprocess.Popen(
             [str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api", "--port", str(port),
-             "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+             "--endpoints", str(endpoints), "--credentials", str(credentials or ROOT / "credentials.yml")],
             cwd=cwd or tmp, env=_env(env), stdout=out, stderr=subprocess.STDOUT,
         )
     try:
@@ -79,6 +81,15 @@ def rasa_server(tmp: Path, endpoints: Path, env: Dict[str, str], cwd: Optional[P
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def default_endpoints(tmp: Path, action_port: int) -> Path:
+    """The embedded default endpoints, pointed at a test action server."""
+    path = tmp / "endpoints.yml"
+    path.write_text(
+        (ROOT / "endpoints.yml").read_text().replace("http://localhost:5055/webhook", f"http://127.0.0.1:{action_port}/webhook")
+    )
+    return path
 
 
 def say(port: int, sender: str, message: str) -> List[dict]:

@@ -1,0 +1,191 @@
+"""Telegram connector: pure helpers, and end to end against a local stand-in of the Bot API.
+
+A user update goes in through the real webhook of a running Rasa server; the answer must come out at
+the stand-in with the right chat id, in HTML, within the time the conversation takes.
+"""
+import asyncio
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import parse_qs
+
+import pytest
+from aiohttp import web
+
+from channels.telegram import RateLimiter, split_message, to_html
+from tests.servers import action_server, default_endpoints, free_port, rasa_server
+
+TOKEN = "123456:TEST-token"
+SECRET = "s3cret-token"
+
+
+def test_split_keeps_words_and_tags_whole():
+    text = ("Lương hưu &amp; trợ cấp <b>quan trọng</b> " * 400).strip()
+    pieces = split_message(text, 4096)
+    assert all(len(p) <= 4096 for p in pieces) and len(pieces) > 1
+    assert " ".join(pieces).split() == text.split()
+    for p in pieces:
+        assert p.count("<b>") == p.count("</b>") or not p.rstrip().endswith("<")
+        assert not p.endswith("&amp") and not p.endswith("&")
+
+
+def test_split_short_text_is_one_piece():
+    assert split_message("xin chào") == ["xin chào"]
+
+
+def test_user_text_is_escaped():
+    assert to_html("<script>alert(1)</script> & 5 > 3") == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 5 &gt; 3"
+
+
+def test_rate_limiter():
+    rl = RateLimiter(limit=3, window=60)
+    assert [rl.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert rl.allow("b")
+
+
+class BotApiStandIn:
+    """Answers the few Bot API methods the connector uses and records what it was sent."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.calls = []
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    async def _handle(self, request):
+        method = request.match_info["method"]
+        body = await request.read()
+        if request.content_type == "application/json":
+            params = json.loads(body or b"{}")
+        else:
+            params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        self.calls.append((method, params))
+        if method == "getMe":
+            result = {"id": 123456, "is_bot": True, "first_name": "An Sinh", "username": "ansinh_bot"}
+        elif method == "sendMessage":
+            result = {"message_id": len(self.calls), "date": int(time.time()),
+                      "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params.get("text", "")}
+        else:
+            result = True
+        return web.json_response({"ok": True, "result": result})
+
+    def _run(self):
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        runner = web.AppRunner(app)
+        self._loop.run_until_complete(runner.setup())
+        self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
+        self._ready.set()
+        self._loop.run_forever()
+
+    def start(self):
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def sent(self, chat_id):
+        return [p for m, p in self.calls if m == "sendMessage" and str(p.get("chat_id")) == str(chat_id)]
+
+    def wait_for(self, chat_id, count=1, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(self.sent(chat_id)) >= count:
+                return self.sent(chat_id)
+            time.sleep(0.2)
+        raise AssertionError(f"no reply to chat {chat_id}; calls: {self.calls}")
+
+
+def post(port, payload, secret=SECRET):
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/telegram/webhook",
+        data=payload if isinstance(payload, bytes) else json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+    )
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, time.perf_counter() - t0
+    except urllib.error.HTTPError as err:
+        return err.code, time.perf_counter() - t0
+
+
+def text_update(update_id, chat_id, text):
+    return {"update_id": update_id, "message": {"message_id": update_id, "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"}, "from": {"id": chat_id, "is_bot": False, "first_name": "A"},
+            "text": text}}
+
+
+@pytest.fixture(scope="module")
+def telegram_rasa(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("telegram")
+    api = BotApiStandIn().start()
+    credentials = tmp / "credentials.yml"
+    credentials.write_text(
+        "rest:\n"
+        "channels.telegram.TelegramInput:\n"
+        f"  access_token: \"{TOKEN}\"\n  secret_token: \"{SECRET}\"\n"
+        f"  base_url: \"http://127.0.0.1:{api.port}/bot\"\n"
+    )
+    env = {"ANSINH_TODAY": "2026-11-25", "ANSINH_DB_URL": f"sqlite:///{tmp}/cases.db"}
+    with action_server(tmp, env) as aport:
+        with rasa_server(tmp, default_endpoints(tmp, aport), env, credentials=credentials) as port:
+            yield port, api
+
+
+def test_message_in_answer_out_at_the_stand_in(telegram_rasa):
+    port, api = telegram_rasa
+    status, seconds = post(port, text_update(1, 1001, "đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền"))
+    assert status == 200 and seconds < 1.0
+    replies = api.wait_for(1001)
+    text = "\n".join(r["text"] for r in replies)
+    assert "22%" in text and "1.500.000 đồng" in text
+    assert all(r.get("parse_mode") == "HTML" for r in replies)
+    assert any("reply_markup" in r for r in replies)  # buttons as an inline keyboard
+
+
+def test_button_press_is_a_message(telegram_rasa):
+    port, api = telegram_rasa
+    update = {"update_id": 2, "callback_query": {"id": "cb1", "chat_instance": "x", "data": "/hi_household",
+              "from": {"id": 1002, "is_bot": False, "first_name": "B"},
+              "message": {"message_id": 5, "date": int(time.time()), "chat": {"id": 1002, "type": "private"}, "text": "menu"}}}
+    assert post(port, update)[0] == 200
+    replies = api.wait_for(1002)
+    assert "113.850 đồng" in replies[0]["text"]
+    assert any(m == "answerCallbackQuery" for m, _ in api.calls)
+
+
+def test_sticker_gets_a_polite_text_answer(telegram_rasa):
+    port, api = telegram_rasa
+    update = {"update_id": 3, "message": {"message_id": 3, "date": int(time.time()), "chat": {"id": 1003, "type": "private"},
+              "from": {"id": 1003, "is_bot": False, "first_name": "C"},
+              "sticker": {"file_id": "x", "file_unique_id": "y", "width": 1, "height": 1, "is_animated": False,
+                          "is_video": False, "type": "regular"}}}
+    assert post(port, update)[0] == 200
+    assert "chỉ đọc được tin nhắn chữ" in api.wait_for(1003)[0]["text"]
+
+
+def test_start_command_greets(telegram_rasa):
+    port, api = telegram_rasa
+    assert post(port, text_update(4, 1004, "/start"))[0] == 200
+    assert "Trợ lý An Sinh" in api.wait_for(1004)[0]["text"]
+
+
+def test_forged_secret_and_malformed_body_are_refused(telegram_rasa):
+    port, api = telegram_rasa
+    before = len(api.calls)
+    assert post(port, text_update(5, 1005, "xin chào"), secret="wrong")[0] == 403
+    assert post(port, text_update(6, 1005, "xin chào"), secret="")[0] == 403
+    assert post(port, b"{not json")[0] == 400
+    assert post(port, {"hello": "world"})[0] == 400
+    time.sleep(1)
+    assert not api.sent(1005) and len(api.calls) == before
+
+
+def test_too_long_message_is_refused_politely(telegram_rasa):
+    port, api = telegram_rasa
+    assert post(port, text_update(7, 1007, "bhxh " * 400))[0] == 200
+    assert "dài quá" in api.wait_for(1007)[0]["text"]

@@ -13,12 +13,13 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.parsing import extract
 from bot.segment import segment
+from bot.smalltalk import match
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -103,4 +104,37 @@ class VietnameseEntityExtractor(GraphComponent, EntityExtractorMixin):
             ]
             existing: Optional[List[Dict[Text, Any]]] = message.get(ENTITIES)
             message.set(ENTITIES, (existing or []) + self.add_extractor_name(found), add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SmallTalkRules(GraphComponent):
+    """Overrides the classifier for whole-message yes/no/hello/thanks/bye (see ``bot.smalltalk``)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SmallTalkRules":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = match(message.get(TEXT) or "")
+            if not intent:
+                continue
+            ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != intent]
+            top = {"name": intent, "confidence": 1.0}
+            message.set(INTENT, top, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
         return messages

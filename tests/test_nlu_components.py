@@ -86,3 +86,22 @@ def test_rasa_entity_extractor_component():
     ents = {e["entity"]: e["value"] for e in msg.get("entities")}
     assert ents == {"amount": 3_000_000, "group": "near_poor", "province": "TP Hồ Chí Minh"}
     assert all(e["extractor"] == "VietnameseEntityExtractor" for e in msg.get("entities"))
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [("có", "affirm"), ("dạ vâng", "affirm"), ("đúng rồi ạ", "affirm"), ("ko", "deny"), ("dạ không", "deny"),
+     ("Không ạ!", "deny"), ("chào bạn", "greet"), ("hi ad", "greet"), ("tạm biệt ạ", "goodbye"),
+     ("chào nhé", "goodbye"), ("cảm ơn nhiều", "thank"), ("ok cảm ơn", "thank"), ("thanks ad 😀", "thank")],
+)
+def test_small_talk_rules(text, intent):
+    from bot.smalltalk import match
+
+    assert match(text) == intent
+
+
+@pytest.mark.parametrize("text", ["chào bạn, cho hỏi đóng bhxh bao nhiêu", "không thuộc diện nào", "có được rút bhxh không", "👍", ""])
+def test_small_talk_rules_leave_questions_alone(text):
+    from bot.smalltalk import match
+
+    assert match(text) is None

@@ -1,0 +1,261 @@
+"""Zalo OA connector against a local stand-in of the Zalo API (configurable API base).
+
+Client behaviour (token refresh, reuse, 5xx with backoff, one refresh for many senders) is tested
+directly; the webhook end to end through a running Rasa server.
+"""
+import asyncio
+import datetime as dt
+import json
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from aiohttp import web
+
+from channels.zalo import ZaloOutput, numbered, signature, verify
+from channels.zalo_client import ZaloApiError, ZaloAuthError, ZaloClient
+from channels.zalo_store import ZaloStore
+from tests.servers import action_server, default_endpoints, rasa_server
+from tests.standins import StandIn
+
+APP_ID = "4321"
+APP_SECRET = "app-secret"
+OA_SECRET = "oa-secret-key"
+
+
+class ZaloApi(StandIn):
+    """Customer-service message API and OAuth token endpoint, with scripted failures."""
+
+    def __init__(self):
+        super().__init__()
+        self.valid_access = {"AT-1"}
+        self.current_refresh = "RT-1"
+        self.used_refresh = set()
+        self.fail_5xx = 0
+        self.sent = []
+        self.issued = 1
+
+    def routes(self, app):
+        app.router.add_post("/v3.0/oa/message/cs", self.cs)
+        app.router.add_post("/v4/oa/access_token", self.token)
+
+    async def cs(self, request):
+        body = await request.json()
+        self.calls.append(("cs", request.headers.get("access_token"), body))
+        if self.fail_5xx > 0:
+            self.fail_5xx -= 1
+            return web.json_response({"error": -1, "message": "busy"}, status=502)
+        if request.headers.get("access_token") not in self.valid_access:
+            return web.json_response({"error": -216, "message": "Access token is invalid"})
+        self.sent.append(body)
+        return web.json_response({"error": 0, "message": "Success", "data": {"message_id": str(len(self.sent))}})
+
+    async def token(self, request):
+        form = await request.post()
+        self.calls.append(("token", request.headers.get("secret_key"), dict(form)))
+        rt = form.get("refresh_token")
+        if request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID:
+            return web.json_response({"error": -14002, "message": "invalid app"})
+        if rt in self.used_refresh or rt != self.current_refresh:
+            return web.json_response({"error": -14020, "message": "Refresh token is invalid"})
+        await asyncio.sleep(0.1)  # a slow authorisation server makes racing refreshes visible
+        self.used_refresh.add(rt)
+        self.issued += 1
+        self.valid_access = {f"AT-{self.issued}"}
+        self.current_refresh = f"RT-{self.issued}"
+        return web.json_response({"access_token": f"AT-{self.issued}", "refresh_token": self.current_refresh, "expires_in": "90000"})
+
+    def to(self, user_id):
+        return [b["message"]["text"] for b in self.sent if b["recipient"]["user_id"] == user_id]
+
+    def wait_for(self, user_id, count=1, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(self.to(user_id)) >= count:
+                return self.to(user_id)
+            time.sleep(0.2)
+        raise AssertionError(f"nothing sent to {user_id}: {self.calls}")
+
+
+@pytest.fixture()
+def api():
+    return ZaloApi().start()
+
+
+def client_for(api, tmp_path, access="AT-0", refresh="RT-1"):
+    store = ZaloStore(f"sqlite:///{tmp_path}/zalo-{time.time_ns()}.db")
+    store.seed_tokens(access, refresh)
+    return ZaloClient(store, APP_ID, APP_SECRET, api_base=api.url, oauth_base=api.url, backoff=0.05), store
+
+
+# --- signature ---------------------------------------------------------------------------------------------
+
+def test_signature_is_sha256_of_app_id_body_timestamp_secret():
+    body = b'{"a":1}'
+    sig = signature(APP_ID, body, "1717061839659", OA_SECRET)
+    import hashlib
+
+    assert sig == hashlib.sha256(b"4321" + body + b"1717061839659" + b"oa-secret-key").hexdigest()
+    assert verify(sig, APP_ID, body, "1717061839659", OA_SECRET)
+    assert verify("mac=" + sig, APP_ID, body, "1717061839659", OA_SECRET)
+    assert not verify(sig, APP_ID, body + b" ", "1717061839659", OA_SECRET)
+    assert not verify("", APP_ID, body, "1717061839659", OA_SECRET)
+
+
+def test_buttons_become_numbered_choices():
+    text = numbered("Chọn chủ đề:", [{"title": "BHXH tự nguyện"}, {"title": "BHYT"}])
+    assert "1. BHXH tự nguyện" in text and "2. BHYT" in text
+
+
+# --- client ----------------------------------------------------------------------------------------------------
+
+async def test_expired_token_is_refreshed_and_the_message_resent(api, tmp_path):
+    client, store = client_for(api, tmp_path)
+    await client.send_text("u1", "xin chào")
+    assert api.to("u1") == ["xin chào"]
+    assert store.tokens().access_token == "AT-2" and store.tokens().refresh_token == "RT-2"
+    assert client.refreshes == 1
+
+
+async def test_many_senders_share_one_refresh(api, tmp_path):
+    client, store = client_for(api, tmp_path)
+    await asyncio.gather(*(client.send_text(f"u{i}", "chào") for i in range(5)))
+    assert client.refreshes == 1 and len(api.sent) == 5
+    assert sum(1 for c in api.calls if c[0] == "token") == 1
+
+
+async def test_reused_refresh_token_is_an_auth_error(api, tmp_path):
+    api.used_refresh.add("RT-1")
+    client, _ = client_for(api, tmp_path)
+    with pytest.raises(ZaloAuthError) as err:
+        await client.send_text("u1", "chào")
+    assert err.value.code == -14020
+
+
+async def test_5xx_is_retried_with_backoff(api, tmp_path):
+    client, _ = client_for(api, tmp_path, access="AT-1")
+    api.fail_5xx = 2
+    t0 = time.perf_counter()
+    await client.send_text("u1", "chào")
+    assert api.to("u1") == ["chào"] and time.perf_counter() - t0 >= 0.15  # 0.05 + 0.1
+
+
+async def test_persistent_5xx_gives_up(api, tmp_path):
+    client, _ = client_for(api, tmp_path, access="AT-1")
+    api.fail_5xx = 10
+    with pytest.raises(ZaloApiError):
+        await client.send_text("u1", "chào")
+
+
+async def test_outside_the_48_hour_window_is_reported_not_sent(api, tmp_path):
+    client, store = client_for(api, tmp_path, access="AT-1")
+    store.user_wrote("old", at=dt.datetime.utcnow() - dt.timedelta(hours=49))
+    await ZaloOutput(client, store).send_text_message("old", "nhắc hạn đóng BHXH")
+    assert api.to("old") == []
+    assert store.undelivered("old")[0]["reason"].startswith("more than 48 hours")
+
+
+async def test_eight_unanswered_messages_then_stop(api, tmp_path):
+    client, store = client_for(api, tmp_path, access="AT-1")
+    store.user_wrote("u9")
+    out = ZaloOutput(client, store)
+    for i in range(10):
+        await out.send_text_message("u9", f"tin {i}")
+    assert len(api.to("u9")) == 8 and len(store.undelivered("u9")) == 2
+
+
+def test_seen_ids_survive_a_restart(tmp_path):
+    url = f"sqlite:///{tmp_path}/seen.db"
+    assert ZaloStore(url).first_time("m1")
+    ZaloStore._engines.clear()  # a new process
+    assert not ZaloStore(url).first_time("m1")
+
+
+# --- webhook end to end ---------------------------------------------------------------------------------------
+
+def event(user_id, text, msg_id, ts_ms=None):
+    return {"app_id": APP_ID, "event_name": "user_send_text", "sender": {"id": user_id}, "recipient": {"id": "oa"},
+            "message": {"text": text, "msg_id": msg_id}, "timestamp": str(ts_ms or int(time.time() * 1000)),
+            "user_id_by_app": "x"}
+
+
+def post(port, ev, sig=None, prefix=""):
+    raw = json.dumps(ev, ensure_ascii=False).encode()
+    sig = sig if sig is not None else prefix + signature(APP_ID, raw, ev["timestamp"], OA_SECRET)
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/zalo/webhook", data=raw,
+                                 headers={"Content-Type": "application/json", "X-ZEvent-Signature": sig})
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, time.perf_counter() - t0
+    except urllib.error.HTTPError as err:
+        return err.code, time.perf_counter() - t0
+
+
+@pytest.fixture(scope="module")
+def zalo_rasa(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("zalo")
+    stand_in = ZaloApi().start()
+    credentials = tmp / "credentials.yml"
+    credentials.write_text(
+        "rest:\n"
+        "channels.zalo.ZaloInput:\n"
+        f"  app_id: \"{APP_ID}\"\n  app_secret: \"{APP_SECRET}\"\n  oa_secret_key: \"{OA_SECRET}\"\n"
+        "  access_token: \"AT-0\"\n  refresh_token: \"RT-1\"\n"
+        f"  database_url: \"sqlite:///{tmp}/zalo.db\"\n"
+        f"  api_base: \"{stand_in.url}\"\n  oauth_base: \"{stand_in.url}\"\n"
+    )
+    env = {"ANSINH_TODAY": "2026-11-25", "ANSINH_DB_URL": f"sqlite:///{tmp}/cases.db"}
+    with action_server(tmp, env) as aport:
+        with rasa_server(tmp, default_endpoints(tmp, aport), env, credentials=credentials) as port:
+            yield port, stand_in
+
+
+def test_signed_event_is_answered_through_the_cs_api(zalo_rasa):
+    port, api = zalo_rasa
+    status, seconds = post(port, event("z1", "đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền", "m-1"))
+    assert status == 200 and seconds < 1.0
+    text = "\n".join(api.wait_for("z1"))
+    assert "22%" in text and "1.500.000 đồng" in text
+    assert "1. " in text  # buttons as numbered choices
+    assert any(c[0] == "token" for c in api.calls)  # AT-0 was expired: refreshed on the way
+
+
+def test_numbered_choice_maps_to_the_offered_button(zalo_rasa):
+    port, api = zalo_rasa
+    post(port, event("z2", "xin chào", "m-2"))
+    api.wait_for("z2")
+    before = len(api.to("z2"))
+    assert post(port, event("z2", "2", "m-3"))[0] == 200  # 2 = "BHYT hộ gia đình" in the greeting
+    replies = api.wait_for("z2", before + 1)
+    assert any("113.850 đồng" in r for r in replies[before:])
+
+
+def test_mac_prefixed_signature_is_accepted(zalo_rasa):
+    port, api = zalo_rasa
+    assert post(port, event("z3", "chào bạn", "m-4"), prefix="mac=")[0] == 200
+    api.wait_for("z3")
+
+
+def test_duplicate_delivery_is_answered_once(zalo_rasa):
+    port, api = zalo_rasa
+    ev = event("z4", "lương tối thiểu vùng bao nhiêu", "m-5")
+    assert post(port, ev)[0] == 200
+    assert post(port, ev)[0] == 200
+    api.wait_for("z4")
+    time.sleep(3)
+    assert len(api.to("z4")) == 1
+
+
+def test_forged_and_stale_events_are_rejected(zalo_rasa):
+    port, api = zalo_rasa
+    assert post(port, event("z5", "xin chào", "m-6"), sig="0" * 64)[0] == 401
+    assert post(port, event("z5", "xin chào", "m-7"), sig="")[0] == 401
+    old = int((time.time() - 3600) * 1000)
+    assert post(port, event("z5", "xin chào", "m-8", ts_ms=old))[0] == 401
+    bad_app = event("z5", "xin chào", "m-9")
+    bad_app["app_id"] = "9999"
+    assert post(port, bad_app)[0] == 401
+    time.sleep(1)
+    assert api.to("z5") == []

@@ -21,7 +21,7 @@ PY310 := $(shell \
 
 TRAIN_INPUTS := config.yml domain.yml $(shell find data bot knowledge -type f \( -name '*.yml' -o -name '*.py' -o -name '*.yaml' -o -name '*.json' \) 2>/dev/null | sort)
 
-.PHONY: help venv train run shell test test-unit test-stories test-production validate eval bench check clean
+.PHONY: help venv train run shell test test-unit test-stories test-production validate eval bench check clean browser
 
 help:
 	@echo "make run    - install, train if needed, start Rasa (:5005), actions (:5055) and the web demo (:8080)"
@@ -60,7 +60,13 @@ run: $(MODEL)
 shell: $(MODEL)
 	@bash scripts/run.sh --shell
 
-test-unit: venv
+# Debian's Chromium and ChromeDriver for the widget test (installed when missing; needs root or sudo).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver; }
+
+test-unit: $(MODEL) browser
 	$(BIN)/python -m pytest -q tests -m "not production"
 
 test-stories: $(MODEL)
@@ -76,6 +82,7 @@ eval: $(STAMPS)/venv
 
 bench: $(MODEL)
 	$(BIN)/python benchmarks/bench_parse.py
+	$(BIN)/python benchmarks/bench_webhooks.py
 
 clean:
 	rm -rf models results reports $(STAMPS) rasa.db ansinh.db

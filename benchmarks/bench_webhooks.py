@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import action_server, default_endpoints, rasa_server  # noqa: E402
+from tests.servers import assistant  # noqa: E402
 from tests.test_telegram import SECRET, TOKEN, BotApiStandIn, post as tg_post, text_update  # noqa: E402
 from tests.test_zalo import APP_ID, APP_SECRET, OA_SECRET, ZaloApi, event, post as zalo_post  # noqa: E402
 
@@ -33,8 +33,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     tg, zalo = BotApiStandIn().start(), ZaloApi().start()
     zalo.valid_access = {"AT-0"}
-    credentials = tmp / "credentials.yml"
-    credentials.write_text(
+    credentials = (
         "rest:\n"
         "channels.telegram.TelegramInput:\n"
         f"  access_token: \"{TOKEN}\"\n  secret_token: \"{SECRET}\"\n  base_url: \"http://127.0.0.1:{tg.port}/bot\"\n"
@@ -43,23 +42,21 @@ def main() -> None:
         f"  access_token: \"AT-0\"\n  refresh_token: \"RT-1\"\n  database_url: \"sqlite:///{tmp}/zalo.db\"\n"
         f"  api_base: \"{zalo.url}\"\n  oauth_base: \"{zalo.url}\"\n"
     )
-    env = {"ANSINH_DB_URL": f"sqlite:///{tmp}/cases.db"}
     result = {}
-    with action_server(tmp, env) as aport:
-        with rasa_server(tmp, default_endpoints(tmp, aport), env, credentials=credentials) as port:
-            tg_times, zalo_times = [], []
-            for i in range(N):
-                status, seconds = tg_post(port, text_update(10_000 + i, 50_000 + i, QUESTIONS[i % 3]))
-                assert status == 200
-                tg_times.append(seconds)
-                status, seconds = zalo_post(port, event(f"bench{i}", QUESTIONS[i % 3], f"bench-{i}"))
-                assert status == 200
-                zalo_times.append(seconds)
-                time.sleep(0.05)
-            time.sleep(5)  # let the background conversations finish before stopping the servers
-            result = {"telegram": summary(tg_times), "zalo": summary(zalo_times),
-                      "replies_delivered": {"telegram": len([c for c in tg.calls if c[0] == "sendMessage"]),
-                                            "zalo": len(zalo.sent)}}
+    with assistant(tmp, credentials) as port:
+        tg_times, zalo_times = [], []
+        for i in range(N):
+            status, seconds = tg_post(port, text_update(10_000 + i, 50_000 + i, QUESTIONS[i % 3]))
+            assert status == 200
+            tg_times.append(seconds)
+            status, seconds = zalo_post(port, event(f"bench{i}", QUESTIONS[i % 3], f"bench-{i}"))
+            assert status == 200
+            zalo_times.append(seconds)
+            time.sleep(0.05)
+        time.sleep(5)  # let the background conversations finish before stopping the servers
+        result = {"telegram": summary(tg_times), "zalo": summary(zalo_times),
+                  "replies_delivered": {"telegram": len([c for c in tg.calls if c[0] == "sendMessage"]),
+                                        "zalo": len(zalo.sent)}}
     out = ROOT / "reports"
     out.mkdir(exist_ok=True)
     (out / "webhooks.json").write_text(json.dumps(result, indent=1))

@@ -151,67 +151,89 @@ def main() -> None:
     if args.config:
         PIPELINES["ours"] = Path(args.config)
     skf = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
-    results: Dict[str, Dict] = {p: {"gold": [], "pred": [], "pred_stripped": [], "train_seconds": []} for p in pipelines}
-    with tempfile.TemporaryDirectory() as tmp:
-        tmpdir = Path(tmp)
-        for k, (tr, te) in enumerate(skf.split(texts, labels)):
-            if args.max_folds and k >= args.max_folds:
-                break
-            train_ex = [examples[i] for i in tr]
-            test_texts = [texts[i] for i in te]
-            for p in pipelines:
-                t0 = time.time()
-                model = train(PIPELINES[p], train_ex, tmpdir, f"{p}-fold{k}")
-                results[p]["train_seconds"].append(round(time.time() - t0, 1))
-                results[p]["gold"] += [labels[i] for i in te]
-                results[p]["pred"] += predict(model, test_texts)
-                results[p]["pred_stripped"] += predict(model, [fold(t) for t in test_texts])
-                print(f"fold {k} {p}: trained in {results[p]['train_seconds'][-1]} s", flush=True)
-        report: Dict = {"folds": args.folds, "examples": len(examples), "intents": len(intents), "pipelines": {}}
+    folds = list(skf.split(texts, labels))
+    if args.max_folds:
+        folds = folds[: args.max_folds]
+    # per pipeline, per fold: (gold, pred, pred_stripped, train_seconds)
+    runs: Dict[str, Dict[int, Tuple]] = {p: {} for p in pipelines}
+    report: Dict = {"folds": args.folds, "examples": len(examples), "intents": len(intents), "pipelines": {}}
+
+    def write() -> None:
+        report["pipelines"] = {}
+        done = [set(runs[p]) for p in pipelines]
+        common = sorted(set.intersection(*done)) if done else []
         for p in pipelines:
-            r = results[p]
-            report["pipelines"][p] = {
-                "macro_f1_all": macro_f1(r["gold"], r["pred"], intents),
-                "macro_f1_topics": macro_f1(r["gold"], r["pred"], topic_intents),
-                "macro_f1_all_stripped": macro_f1(r["gold"], r["pred_stripped"], intents),
-                "macro_f1_topics_stripped": macro_f1(r["gold"], r["pred_stripped"], topic_intents),
-                "train_seconds_mean": sum(r["train_seconds"]) / len(r["train_seconds"]),
-            }
-        if "ours" in pipelines:
+            own = sorted(runs[p])
+            if not own:
+                continue
+            entry = {"folds_done": len(own)}
+            for name, keys in (("", own), ("common_", common)):
+                if not keys:
+                    continue
+                gold = [g for k in keys for g in runs[p][k][0]]
+                pred = [x for k in keys for x in runs[p][k][1]]
+                strip = [x for k in keys for x in runs[p][k][2]]
+                entry[name + "macro_f1_all"] = macro_f1(gold, pred, intents)
+                entry[name + "macro_f1_topics"] = macro_f1(gold, pred, topic_intents)
+                entry[name + "macro_f1_all_stripped"] = macro_f1(gold, strip, intents)
+                entry[name + "macro_f1_topics_stripped"] = macro_f1(gold, strip, topic_intents)
+            entry["common_folds"] = len(common)
+            entry["train_seconds_mean"] = sum(runs[p][k][3] for k in own) / len(own)
+            report["pipelines"][p] = entry
+        if "ours" in runs and runs["ours"]:
             from sklearn.metrics import f1_score
 
-            r = results["ours"]
-            per = f1_score(r["gold"], r["pred"], labels=intents, average=None, zero_division=0)
+            gold = [g for k in sorted(runs["ours"]) for g in runs["ours"][k][0]]
+            pred = [x for k in sorted(runs["ours"]) for x in runs["ours"][k][1]]
+            per = f1_score(gold, pred, labels=intents, average=None, zero_division=0)
             per_intent = dict(zip(intents, map(float, per)))
             report["pipelines"]["ours"]["per_intent_f1"] = per_intent
             worst = sorted(per_intent, key=per_intent.get)[:8]
-            confusion_picture(r["gold"], r["pred"], out / "confusion_worst.png", worst)
-            # Real questions: train on everything, predict, map to topic labels.
-            if REAL_QUESTIONS.exists():
-                real = [json.loads(line) for line in REAL_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-                model = train(PIPELINES["ours"], examples, tmpdir, "ours-all")
-                preds = predict(model, [q["text"] for q in real])
-                preds_stripped = predict(model, [fold(q["text"]) for q in real])
-                by_label: Dict[str, List[int]] = collections.defaultdict(lambda: [0, 0, 0])
-                rows = []
-                for q, pr, ps in zip(real, preds, preds_stripped):
-                    ok = pr in LABEL_INTENTS.get(q["label"], {q["label"]})
-                    ok_s = ps in LABEL_INTENTS.get(q["label"], {q["label"]})
-                    by_label[q["label"]][0] += 1
-                    by_label[q["label"]][1] += int(ok)
-                    by_label[q["label"]][2] += int(ok_s)
-                    rows.append({"label": q["label"], "predicted": pr, "correct": ok})
-                total = len(real)
-                report["real_questions"] = {
-                    "n": total,
-                    "accuracy": sum(v[1] for v in by_label.values()) / total,
-                    "accuracy_stripped": sum(v[2] for v in by_label.values()) / total,
-                    "per_topic": {k: {"n": v[0], "correct": v[1], "correct_stripped": v[2]} for k, v in sorted(by_label.items())},
-                    "predictions": rows,
-                }
-    (out / "eval.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    (out / "eval.md").write_text(render_md(report), encoding="utf-8")
+            confusion_picture(gold, pred, out / "confusion_worst.png", worst)
+        (out / "eval.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        (out / "eval.md").write_text(render_md(report), encoding="utf-8")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        for p in pipelines:
+            for k, (tr, te) in enumerate(folds):
+                t0 = time.time()
+                model = train(PIPELINES[p], [examples[i] for i in tr], tmpdir, f"{p}-fold{k}")
+                seconds = round(time.time() - t0, 1)
+                test_texts = [texts[i] for i in te]
+                runs[p][k] = ([labels[i] for i in te], predict(model, test_texts),
+                              predict(model, [fold(t) for t in test_texts]), seconds)
+                print(f"fold {k} {p}: trained in {seconds} s", flush=True)
+                write()
+            if p == "ours" and REAL_QUESTIONS.exists():
+                report["real_questions"] = real_questions(examples, tmpdir)
+                write()
     print(render_md(report))
+
+
+def real_questions(examples, tmpdir: Path) -> Dict:
+    """Train on everything, predict the real questions, map intents to their topic labels."""
+    real = [json.loads(line) for line in REAL_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    model = train(PIPELINES["ours"], examples, tmpdir, "ours-all")
+    preds = predict(model, [q["text"] for q in real])
+    preds_stripped = predict(model, [fold(q["text"]) for q in real])
+    by_label: Dict[str, List[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    rows = []
+    for q, pr, ps in zip(real, preds, preds_stripped):
+        ok = pr in LABEL_INTENTS.get(q["label"], {q["label"]})
+        ok_s = ps in LABEL_INTENTS.get(q["label"], {q["label"]})
+        by_label[q["label"]][0] += 1
+        by_label[q["label"]][1] += int(ok)
+        by_label[q["label"]][2] += int(ok_s)
+        rows.append({"label": q["label"], "predicted": pr, "correct": ok})
+    total = len(real)
+    return {
+        "n": total,
+        "accuracy": sum(v[1] for v in by_label.values()) / total,
+        "accuracy_stripped": sum(v[2] for v in by_label.values()) / total,
+        "per_topic": {k: {"n": v[0], "correct": v[1], "correct_stripped": v[2]} for k, v in sorted(by_label.items())},
+        "predictions": rows,
+    }
 
 
 def render_md(report: Dict) -> str:
@@ -227,9 +249,15 @@ def render_md(report: Dict) -> str:
     ]
     for p, r in report["pipelines"].items():
         lines.append(
-            f"| {p} | {r['macro_f1_all']:.3f} | {r['macro_f1_topics']:.3f} | {r['macro_f1_all_stripped']:.3f} | "
-            f"{r['macro_f1_topics_stripped']:.3f} | {r['train_seconds_mean']:.0f} |"
+            f"| {p} ({r['folds_done']} folds) | {r['macro_f1_all']:.3f} | {r['macro_f1_topics']:.3f} | "
+            f"{r['macro_f1_all_stripped']:.3f} | {r['macro_f1_topics_stripped']:.3f} | {r['train_seconds_mean']:.0f} |"
         )
+    if len(report["pipelines"]) > 1:
+        lines += ["", "On the folds both pipelines completed:", "",
+                  "| pipeline | folds | macro-F1 (all) | stripped, all |", "|---|---|---|---|"]
+        for p, r in report["pipelines"].items():
+            if "common_macro_f1_all" in r:
+                lines.append(f"| {p} | {r['common_folds']} | {r['common_macro_f1_all']:.3f} | {r['common_macro_f1_all_stripped']:.3f} |")
     ours = report["pipelines"].get("ours", {})
     if "per_intent_f1" in ours:
         worst = sorted(ours["per_intent_f1"].items(), key=lambda kv: kv[1])[:8]

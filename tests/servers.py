@@ -109,6 +109,22 @@ def static_server(directory: Path, tmp: Path) -> Iterator[int]:
         proc.wait(timeout=10)
 
 
+TEST_DAY = "2026-11-25"
+
+
+@contextmanager
+def assistant(tmp: Path, credentials_yaml: Optional[str] = None, extra_args: Optional[List[str]] = None) -> Iterator[int]:
+    """Action server + Rasa on the embedded default configuration (rules pinned to TEST_DAY); yields Rasa's port."""
+    env = {"ANSINH_TODAY": TEST_DAY, "ANSINH_DB_URL": f"sqlite:///{tmp}/cases.db"}
+    credentials = None
+    if credentials_yaml is not None:
+        credentials = tmp / "credentials.yml"
+        credentials.write_text(credentials_yaml)
+    with action_server(tmp, env) as aport:
+        with rasa_server(tmp, default_endpoints(tmp, aport), env, credentials=credentials, extra_args=extra_args) as port:
+            yield port
+
+
 def say(port: int, sender: str, message: str) -> List[dict]:
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}/webhooks/rest/webhook",

@@ -3,9 +3,7 @@
 A user update goes in through the real webhook of a running Rasa server; the answer must come out at
 the stand-in with the right chat id, in HTML, within the time the conversation takes.
 """
-import asyncio
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +13,8 @@ import pytest
 from aiohttp import web
 
 from channels.telegram import RateLimiter, split_message, to_html
-from tests.servers import action_server, default_endpoints, free_port, rasa_server
+from tests.servers import assistant
+from tests.standins import StandIn
 
 TOKEN = "123456:TEST-token"
 SECRET = "s3cret-token"
@@ -45,15 +44,11 @@ def test_rate_limiter():
     assert rl.allow("b")
 
 
-class BotApiStandIn:
+class BotApiStandIn(StandIn):
     """Answers the few Bot API methods the connector uses and records what it was sent."""
 
-    def __init__(self):
-        self.port = free_port()
-        self.calls = []
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+    def routes(self, app):
+        app.router.add_post("/bot{token}/{method}", self._handle)
 
     async def _handle(self, request):
         method = request.match_info["method"]
@@ -71,21 +66,6 @@ class BotApiStandIn:
         else:
             result = True
         return web.json_response({"ok": True, "result": result})
-
-    def _run(self):
-        asyncio.set_event_loop(self._loop)
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self._handle)
-        runner = web.AppRunner(app)
-        self._loop.run_until_complete(runner.setup())
-        self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
-        self._ready.set()
-        self._loop.run_forever()
-
-    def start(self):
-        self._thread.start()
-        self._ready.wait(10)
-        return self
 
     def sent(self, chat_id):
         return [p for m, p in self.calls if m == "sendMessage" and str(p.get("chat_id")) == str(chat_id)]
@@ -123,17 +103,14 @@ def text_update(update_id, chat_id, text):
 def telegram_rasa(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("telegram")
     api = BotApiStandIn().start()
-    credentials = tmp / "credentials.yml"
-    credentials.write_text(
+    credentials = (
         "rest:\n"
         "channels.telegram.TelegramInput:\n"
         f"  access_token: \"{TOKEN}\"\n  secret_token: \"{SECRET}\"\n"
         f"  base_url: \"http://127.0.0.1:{api.port}/bot\"\n"
     )
-    env = {"ANSINH_TODAY": "2026-11-25", "ANSINH_DB_URL": f"sqlite:///{tmp}/cases.db"}
-    with action_server(tmp, env) as aport:
-        with rasa_server(tmp, default_endpoints(tmp, aport), env, credentials=credentials) as port:
-            yield port, api
+    with assistant(tmp, credentials) as port:
+        yield port, api
 
 
 def test_message_in_answer_out_at_the_stand_in(telegram_rasa):

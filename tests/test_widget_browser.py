@@ -15,7 +15,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.servers import ROOT, action_server, default_endpoints, rasa_server, static_server
+from tests.servers import ROOT, assistant, static_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -24,11 +24,9 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("widget")
-    env = {"ANSINH_TODAY": "2026-11-25", "ANSINH_DB_URL": f"sqlite:///{tmp}/cases.db"}
-    with action_server(tmp, env) as aport:
-        with rasa_server(tmp, default_endpoints(tmp, aport), env, extra_args=["--cors", "*"]) as rport:
-            with static_server(ROOT / "channels" / "webchat", tmp) as sport:
-                yield f"http://127.0.0.1:{sport}/portal.html?rasa=http://127.0.0.1:{rport}", tmp
+    with assistant(tmp, extra_args=["--cors", "*"]) as rport:
+        with static_server(ROOT / "channels" / "webchat", tmp) as sport:
+            yield f"http://127.0.0.1:{sport}/portal.html?rasa=http://127.0.0.1:{rport}", tmp
 
 
 @pytest.fixture(scope="module")

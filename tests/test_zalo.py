@@ -16,7 +16,7 @@ from aiohttp import web
 from channels.zalo import ZaloOutput, numbered, signature, verify
 from channels.zalo_client import ZaloApiError, ZaloAuthError, ZaloClient
 from channels.zalo_store import ZaloStore
-from tests.servers import action_server, default_endpoints, rasa_server
+from tests.servers import assistant
 from tests.standins import StandIn
 
 APP_ID = "4321"
@@ -197,8 +197,7 @@ def post(port, ev, sig=None, prefix=""):
 def zalo_rasa(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("zalo")
     stand_in = ZaloApi().start()
-    credentials = tmp / "credentials.yml"
-    credentials.write_text(
+    credentials = (
         "rest:\n"
         "channels.zalo.ZaloInput:\n"
         f"  app_id: \"{APP_ID}\"\n  app_secret: \"{APP_SECRET}\"\n  oa_secret_key: \"{OA_SECRET}\"\n"
@@ -206,10 +205,8 @@ def zalo_rasa(tmp_path_factory):
         f"  database_url: \"sqlite:///{tmp}/zalo.db\"\n"
         f"  api_base: \"{stand_in.url}\"\n  oauth_base: \"{stand_in.url}\"\n"
     )
-    env = {"ANSINH_TODAY": "2026-11-25", "ANSINH_DB_URL": f"sqlite:///{tmp}/cases.db"}
-    with action_server(tmp, env) as aport:
-        with rasa_server(tmp, default_endpoints(tmp, aport), env, credentials=credentials) as port:
-            yield port, stand_in
+    with assistant(tmp, credentials) as port:
+        yield port, stand_in
 
 
 def test_signed_event_is_answered_through_the_cs_api(zalo_rasa):

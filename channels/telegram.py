@@ -245,8 +245,12 @@ class TelegramInput(InputChannel):
             logger.exception("telegram: failed to handle update %s", update.update_id)
 
 
+def _bot_from_env() -> Bot:
+    return Bot(os.environ["TELEGRAM_TOKEN"], base_url=os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org/bot"))
+
+
 async def _set_webhook(url: str) -> None:
-    bot = Bot(os.environ["TELEGRAM_TOKEN"])
+    bot = _bot_from_env()
     async with bot:
         await bot.set_webhook(url=url, secret_token=os.environ["TELEGRAM_WEBHOOK_SECRET"], drop_pending_updates=False)
         info = await bot.get_webhook_info()
@@ -257,7 +261,7 @@ async def _poll(local_webhook: str) -> None:
     """Long polling for machines without a public address: forward each update to the local webhook."""
     import aiohttp
 
-    bot = Bot(os.environ["TELEGRAM_TOKEN"])
+    bot = _bot_from_env()
     secret = os.environ["TELEGRAM_WEBHOOK_SECRET"]
     offset = None
     async with bot, aiohttp.ClientSession() as http:

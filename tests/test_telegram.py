@@ -60,6 +60,9 @@ class BotApiStandIn(StandIn):
         self.calls.append((method, params))
         if method == "getMe":
             result = {"id": 123456, "is_bot": True, "first_name": "An Sinh", "username": "ansinh_bot"}
+        elif method == "getWebhookInfo":
+            url = next((p.get("url") for m, p in reversed(self.calls) if m == "setWebhook"), "")
+            result = {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
         elif method == "sendMessage":
             result = {"message_id": len(self.calls), "date": int(time.time()),
                       "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params.get("text", "")}
@@ -166,3 +169,17 @@ def test_too_long_message_is_refused_politely(telegram_rasa):
     port, api = telegram_rasa
     assert post(port, text_update(7, 1007, "bhxh " * 400))[0] == 200
     assert "dài quá" in api.wait_for(1007)[0]["text"]
+
+
+def test_set_webhook_command_registers_url_and_secret(monkeypatch, capsys):
+    from channels.telegram import main
+
+    api = BotApiStandIn().start()
+    monkeypatch.setenv("TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("TELEGRAM_API_BASE", f"http://127.0.0.1:{api.port}/bot")
+    assert main(["set-webhook", "https://portal.example/webhooks/telegram/webhook"]) == 0
+    calls = [p for m, p in api.calls if m == "setWebhook"]
+    assert calls and calls[0]["url"] == "https://portal.example/webhooks/telegram/webhook"
+    assert calls[0]["secret_token"] == SECRET
+    assert "webhook set" in capsys.readouterr().out

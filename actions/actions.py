@@ -13,9 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import store
 from knowledge import parameters as P
 from actions.dialogue import Reply, Turn, respond
+from channels.ratelimit import RATE_LIMIT_REPLY, RateLimiter
 
 logger = logging.getLogger(__name__)
 STATE_SLOTS = ("calc", "calc_inputs", "requested", "topic", "province", "last_inputs")
+# Every channel (the widget and REST included): at most 15 questions in 30 seconds per conversation.
+LIMITER = RateLimiter(limit=15, window=30.0)
 
 
 def today() -> dt.date:
@@ -45,6 +48,9 @@ class ActionRespond(Action):
         return "action_respond"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if not LIMITER.allow(tracker.sender_id):
+            dispatcher.utter_message(text=RATE_LIMIT_REPLY)
+            return []
         latest = tracker.latest_message or {}
         turn = Turn(
             intent=(latest.get("intent") or {}).get("name") or "nlu_fallback",

@@ -22,9 +22,7 @@ import hmac
 import html
 import logging
 import os
-import time
-from collections import defaultdict, deque
-from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -33,6 +31,8 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
+
+from channels.ratelimit import RATE_LIMIT_REPLY, RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ NON_TEXT_REPLY = (
     "ví dụ: “đóng BHXH tự nguyện mỗi tháng bao nhiêu?”."
 )
 TOO_LONG_REPLY = "Tin nhắn dài quá {n} ký tự nên tôi chưa đọc được. Anh/chị viết ngắn lại câu hỏi chính giúp tôi nhé."
-RATE_LIMIT_REPLY = "Anh/chị gửi nhanh quá, tôi chưa kịp trả lời. Anh/chị đợi một chút rồi nhắn tiếp nhé."
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE) -> List[str]:
@@ -76,24 +75,6 @@ def split_message(text: str, limit: int = MAX_MESSAGE) -> List[str]:
 def to_html(text: str) -> str:
     """Bot text as Telegram HTML: everything escaped, so user-derived text can never inject markup."""
     return html.escape(text, quote=False)
-
-
-class RateLimiter:
-    """At most ``limit`` messages per ``window`` seconds per user."""
-
-    def __init__(self, limit: int = 8, window: float = 10.0) -> None:
-        self.limit, self.window = limit, window
-        self._seen: Dict[str, Deque[float]] = defaultdict(deque)
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        q = self._seen[key]
-        while q and now - q[0] > self.window:
-            q.popleft()
-        if len(q) >= self.limit:
-            return False
-        q.append(now)
-        return True
 
 
 class TelegramOutput(OutputChannel):

@@ -35,7 +35,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.telegram import MAX_INPUT_CHARS, NON_TEXT_REPLY, RATE_LIMIT_REPLY, TOO_LONG_REPLY, RateLimiter, split_message
+from channels.ratelimit import RATE_LIMIT_REPLY, RateLimiter
+from channels.telegram import MAX_INPUT_CHARS, NON_TEXT_REPLY, TOO_LONG_REPLY, split_message
 from channels.zalo_client import ZaloApiError, ZaloClient
 from channels.zalo_store import ZaloStore
 from knowledge.text import fold

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import store
-from actions.actions import ActionHandoff, ActionRespond
+from actions.actions import LIMITER, ActionHandoff, ActionRespond
 from bot.parsing import extract
 
 TODAY = "2026-11-25"
@@ -19,6 +19,7 @@ TODAY = "2026-11-25"
 def pinned_day_and_db(monkeypatch, tmp_path):
     monkeypatch.setenv("ANSINH_TODAY", TODAY)
     monkeypatch.setenv("ANSINH_DB_URL", f"sqlite:///{tmp_path}/cases.db")
+    LIMITER.reset()
 
 
 def tracker(text, intent, slots=None, sender="u1", events=None):
@@ -153,3 +154,13 @@ def test_bare_details_start_the_matching_calculator():
     assert "528.000 đồng" in texts[0]
     texts, _, _ = run(ActionRespond(), tracker("nhà 4 người", "inform"))
     assert "318.780 đồng" in texts[0]
+
+
+def test_too_many_messages_get_a_polite_pause_message():
+    respond = ActionRespond()
+    for _ in range(15):
+        run(respond, tracker("lương tối thiểu vùng bao nhiêu", "minimum_wage", sender="fast"))
+    texts, slots, _ = run(respond, tracker("lương tối thiểu vùng bao nhiêu", "minimum_wage", sender="fast"))
+    assert "gửi nhanh quá" in texts[0] and slots == {}
+    texts, _, _ = run(respond, tracker("lương tối thiểu vùng bao nhiêu", "minimum_wage", sender="other"))
+    assert "Vùng I" in texts[0]

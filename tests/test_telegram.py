@@ -12,7 +12,8 @@ from urllib.parse import parse_qs
 import pytest
 from aiohttp import web
 
-from channels.telegram import RateLimiter, split_message, to_html
+from channels.ratelimit import RateLimiter
+from channels.telegram import split_message, to_html
 from tests.servers import assistant
 from tests.standins import StandIn
 

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 from bot.lexicon import ABBREVIATIONS, folded_terms, user_dictionary
 from knowledge.text import fold, fold_with_offsets
@@ -152,6 +152,3 @@ def lemma_text(text: str) -> str:
     """The normalised form the featurizers see, for debugging and the command line."""
     return " ".join(w.lemma for w in segment(text))
 
-
-def fold_or_none(text: Optional[str]) -> str:
-    return fold(text or "")

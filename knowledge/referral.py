@@ -146,7 +146,3 @@ def offices_for(province: Province, problem: str) -> List[Office]:
     kinds = PROBLEM_OFFICES.get(problem, PROBLEM_OFFICES["dispute"])
     return [province.office(k) for k in kinds]
 
-
-@lru_cache(maxsize=1)
-def national() -> Dict:
-    return json.loads(DATA.read_text(encoding="utf-8"))["national"]

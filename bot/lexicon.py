@@ -138,9 +138,33 @@ ABBREVIATIONS: Dict[str, str] = {
 }
 
 
+# Province names that are also ordinary phrases once folded ("mang thai bình thường", "hòa bình"):
+# left to the entity extractor, not turned into a province feature.
+AMBIGUOUS_PROVINCE_NAMES = {"thai binh", "hoa binh"}
+PROVINCE_FEATURE = "ten_tinh"
+
+
+def _province_terms() -> Dict[Tuple[str, ...], str]:
+    """Every multi-syllable province name and alias (current and former units) -> "ten_tinh <name>".
+
+    The shared ``ten_tinh`` feature lets "tôi ở Kon Tum" look like "tôi ở Long An" to the classifier
+    even when that province never occurs in the training data.
+    """
+    from knowledge.referral import alias_index
+
+    table: Dict[Tuple[str, ...], str] = {}
+    for alias in alias_index():
+        syllables = tuple(fold(alias).replace(".", " ").split())
+        if len(syllables) < 2 or " ".join(syllables) in AMBIGUOUS_PROVINCE_NAMES:
+            continue
+        table[syllables] = f"{PROVINCE_FEATURE} {'_'.join(syllables)}"
+    return table
+
+
 def folded_terms() -> Dict[Tuple[str, ...], str]:
     """Term syllables (folded) -> canonical lemma, longest terms first when iterated."""
-    table = {tuple(fold(k).split()): v for k, v in TERMS.items()}
+    table = _province_terms()
+    table.update({tuple(fold(k).split()): v for k, v in TERMS.items()})
     return dict(sorted(table.items(), key=lambda kv: -len(kv[0])))
 
 

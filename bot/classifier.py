@@ -1,0 +1,122 @@
+"""Intent classifier: TF-IDF weighting of the count features, then logistic regression.
+
+Rasa's ``LogisticRegressionClassifier`` fits raw counts. Weighting them first (sublinear term frequency,
+inverse document frequency, unit-length rows) lets rare, telling words ("tuất", "mai táng", "thử việc")
+outweigh the words every question shares ("bhxh", "được", "không"), and gives ~1.5 points of intent
+macro-F1 on our data (``make eval``). Probabilities stay calibrated enough for ``FallbackClassifier``.
+
+Referenced in config.yml as ``bot.classifier.TfidfLogisticRegressionClassifier``.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, diags
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+logger = logging.getLogger(__name__)
+
+IDF_FILE = "idf.npy"
+MODEL_FILE = "classifier.skops"
+
+
+def inverse_document_frequency(X: csr_matrix) -> np.ndarray:
+    """Smoothed idf per column, as scikit-learn's TfidfTransformer computes it."""
+    n = X.shape[0]
+    df = np.bincount(X.indices, minlength=X.shape[1]) if X.nnz else np.zeros(X.shape[1])
+    return np.log((1.0 + n) / (1.0 + df)) + 1.0
+
+
+def weigh(X: csr_matrix, idf: np.ndarray) -> csr_matrix:
+    """Sublinear tf (1 + log count) times idf, each row scaled to unit length."""
+    X = csr_matrix(X, dtype=np.float64, copy=True)
+    X.data = 1.0 + np.log(X.data, where=X.data > 0, out=np.zeros_like(X.data))
+    if idf.shape[0] != X.shape[1]:
+        raise ValueError(f"feature size {X.shape[1]} does not match the trained idf size {idf.shape[0]}")
+    return normalize(X @ diags(idf), norm="l2", copy=False)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
+    """Logistic regression over TF-IDF-weighted sparse sentence features."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 50.0, "max_iter": 1000}
+
+    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource) -> None:
+        super().__init__(config, name, model_storage, resource)
+        self.clf = LogisticRegression(
+            C=float(self.config["C"]),
+            solver=self.config["solver"],
+            max_iter=self.config["max_iter"],
+            class_weight="balanced",
+            tol=self.config["tol"],
+            random_state=self.config["random_state"],
+        )
+        self.idf: Optional[np.ndarray] = None
+
+    def _create_X(self, messages: List[Message]) -> csr_matrix:
+        counts = super()._create_X(messages)
+        if self.idf is None:
+            raise RuntimeError(f"{self.__class__.__name__} is used before it was trained")
+        return weigh(counts, self.idf)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get("intent") and e.get("text")]
+        if not examples:
+            logger.debug("No intent examples: %s is not trained.", self.__class__.__name__)
+            return self._resource
+        counts = LogisticRegressionClassifier._create_X(self, examples)
+        self.idf = inverse_document_frequency(csr_matrix(counts))
+        self.clf.fit(weigh(counts, self.idf), [e.get("intent") for e in examples])
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.idf is None:
+            # Untrained (no intent examples): leave the messages to the fallback, like Rasa's classifiers.
+            return messages
+        return super().process(messages)
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as model_dir:
+            sio.dump(self.clf, model_dir / MODEL_FILE)
+            np.save(model_dir / IDF_FILE, self.idf)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "TfidfLogisticRegressionClassifier":
+        import skops.io as sio
+
+        component = cls(config, execution_context.node_name, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                path = model_dir / MODEL_FILE
+                untrusted = sio.get_untrusted_types(file=path)
+                if untrusted:
+                    raise ValueError(f"untrusted types in {path}: {untrusted}")
+                component.clf = sio.load(path, trusted=[])
+                component.idf = np.load(model_dir / IDF_FILE, allow_pickle=False)
+        except ValueError as error:
+            # The resource is missing when training had no intent examples.
+            logger.warning("%s: no trained model loaded (%s)", cls.__name__, error)
+        return component

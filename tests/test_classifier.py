@@ -1,0 +1,95 @@
+"""The TF-IDF logistic-regression intent classifier: weighting, training, persistence, prediction."""
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from bot.classifier import TfidfLogisticRegressionClassifier, inverse_document_frequency, weigh
+from bot.components import VietnameseTokenizer
+
+
+def test_weighting_matches_scikit_learn_tfidf():
+    rng = np.random.default_rng(3)
+    counts = csr_matrix(rng.poisson(0.4, size=(40, 25)).astype(float))
+    expected = TfidfTransformer(sublinear_tf=True).fit_transform(counts).toarray()
+    ours = weigh(counts, inverse_document_frequency(counts)).toarray()
+    assert np.allclose(ours, expected)
+    # Rows are unit length; an empty row stays empty instead of dividing by zero.
+    empty = csr_matrix((1, 25))
+    assert weigh(empty, inverse_document_frequency(counts)).nnz == 0
+
+
+def test_weighting_refuses_features_of_another_size():
+    counts = csr_matrix(np.ones((2, 3)))
+    with pytest.raises(ValueError):
+        weigh(counts, np.ones(4))
+
+
+EXAMPLES = {
+    "wage_arrears": ["công ty nợ lương 2 tháng", "cty no luong ko tra", "chủ quỵt lương công nhân",
+                     "bị nợ tiền lương thì đòi ở đâu", "cong ty cham tra luong"],
+    "maternity": ["nghỉ thai sản mấy tháng", "tien thai san bao nhieu", "vợ sinh con chồng nghỉ mấy ngày",
+                  "sinh con được trợ cấp gì", "nghi sinh duoc bao lau"],
+    "hi_household": ["bhyt hộ gia đình bao nhiêu tiền", "mua bhyt cho cả nhà 4 người", "bao hiem y te ho gia dinh",
+                     "mức đóng bhyt hộ gia đình", "nha toi 3 nguoi mua bhyt het bao nhieu"],
+}
+
+
+@pytest.fixture()
+def pipeline(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer = VietnameseTokenizer(VietnameseTokenizer.get_default_config())
+    featurizer = CountVectorsFeaturizer.create(
+        {**CountVectorsFeaturizer.get_default_config(), "use_lemma": True}, storage, Resource("cvf"), context
+    )
+    messages = [Message({"text": t, "intent": i}) for i, texts in EXAMPLES.items() for t in texts]
+    data = TrainingData(messages)
+    tokenizer.process_training_data(data)
+    featurizer.train(data)
+    featurizer.process_training_data(data)
+
+    def featurize(text):
+        message = Message({"text": text})
+        tokenizer.process([message])
+        featurizer.process([message])
+        return message
+
+    return storage, context, data, featurize
+
+
+def test_trains_persists_loads_and_predicts(pipeline):
+    storage, context, data, featurize = pipeline
+    config = TfidfLogisticRegressionClassifier.get_default_config()
+    resource = Resource("clf")
+    clf = TfidfLogisticRegressionClassifier.create(config, storage, resource, context)
+    clf.train(data)
+
+    loaded = TfidfLogisticRegressionClassifier.load(config, storage, resource, context)
+    assert np.array_equal(loaded.idf, clf.idf)
+    for text, intent in [("công ty nợ lương tôi 3 tháng", "wage_arrears"),
+                         ("toi sap sinh con, nghi thai san duoc may thang", "maternity"),
+                         ("mua bảo hiểm y tế hộ gia đình cho 5 người", "hi_household")]:
+        message = featurize(text)
+        loaded.process([message])
+        assert message.get("intent")["name"] == intent, text
+        ranking = message.get("intent_ranking")
+        assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-6
+        assert ranking[0]["confidence"] > 0.5
+
+
+def test_untrained_classifier_leaves_messages_alone(pipeline):
+    storage, context, _, featurize = pipeline
+    config = TfidfLogisticRegressionClassifier.get_default_config()
+    clf = TfidfLogisticRegressionClassifier.create(config, storage, Resource("empty"), context)
+    clf.train(TrainingData([]))
+    loaded = TfidfLogisticRegressionClassifier.load(config, storage, Resource("empty"), context)
+    message = featurize("công ty nợ lương")
+    loaded.process([message])
+    assert message.get("intent") is None

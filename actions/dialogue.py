@@ -119,9 +119,9 @@ def inputs_from(turn: Turn, calc: str, requested: Optional[str]) -> Dict[str, An
             got["group"] = _first(e, "group")
         if period:
             got["period"] = period
-        elif duration in vsi.PERIODS and requested == "period":
+        elif duration in vsi.payment_periods(turn.today) and requested == "period":
             got["period"] = duration
-        elif requested == "period" and _bare_number(turn.text) in (1, 3, 6, 12):
+        elif requested == "period" and _bare_number(turn.text) in vsi.payment_periods(turn.today):
             got["period"] = int(_bare_number(turn.text))
         elif requested == "group" and folded in {"khong", "ko", "k", "khong co", "khong thuoc", "khong a", "ko co"}:
             got["group"] = "other"

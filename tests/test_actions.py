@@ -69,6 +69,16 @@ def test_missing_inputs_are_asked_one_by_one():
     assert "4 tháng đầu" in texts[0]
 
 
+def test_bare_number_answers_the_period_question_only_with_a_payment_method():
+    respond = ActionRespond()
+    _, slots, _ = run(respond, tracker("tính tiền đóng bhxh tự nguyện, thu nhập 3tr, hộ cận nghèo", "vsi_contribution"))
+    assert slots["requested"] == "period"
+    texts, slots5, _ = run(respond, tracker("5", "inform", slots=slots))
+    assert slots5["requested"] == "period"
+    texts, _, _ = run(respond, tracker("12", "inform", slots=slots))
+    assert "6.336.000 đồng" in texts[0] and "7 tháng đầu" in texts[0]
+
+
 def test_out_of_range_income_is_explained_and_asked_again():
     texts, slots, _ = run(ActionRespond(), tracker("đóng bhxh tự nguyện mức 1 triệu, hộ nghèo, hằng tháng", "vsi_contribution"))
     assert "1.500.000 đồng" in texts[0] and slots["requested"] == "income"

@@ -66,6 +66,10 @@ def test_vsi_out_of_range_income_is_explained(income):
     assert "đồng" in err.value.message or "thu nhập" in err.value.message
 
 
+def test_vsi_payment_periods_come_from_the_deadline_parameter():
+    assert vsi.payment_periods(NOV_2026) == (1, 3, 6, 12)
+
+
 def test_vsi_rejects_unknown_period():
     with pytest.raises(InvalidInput):
         vsi.quote(NOV_2026, 3_000_000, ["other"], 2)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable, List
+from typing import Iterable, List, Tuple
 
 from knowledge import parameters as P
 from knowledge.errors import InvalidInput
@@ -16,7 +16,6 @@ GROUP_LABELS = {
     "ethnic_minority": "người dân tộc thiểu số",
     "other": "đối tượng khác",
 }
-PERIODS = (1, 3, 6, 12)  # the payment methods of Law 41/2024 Art. 36(2); deadlines in the parameters
 PERIOD_LABELS = {1: "hằng tháng"}
 
 
@@ -77,6 +76,11 @@ class VsiQuote:
             if f.name == "vsi_support_max_months" and f.caution:
                 notes.append(f.caution)
         return notes
+
+
+def payment_periods(on: dt.date) -> Tuple[int, ...]:
+    """The payment methods in force on day ``on``, in months per payment (Law 41/2024 Art. 36(2))."""
+    return tuple(sorted(P.value("vsi_payment_deadline_months", on)))
 
 
 def shortest_period(on: dt.date) -> int:

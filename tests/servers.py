@@ -125,6 +125,19 @@ def assistant(tmp: Path, credentials_yaml: Optional[str] = None, extra_args: Opt
             yield port
 
 
+def post_webhook(url: str, body: bytes, headers: Dict[str, str]) -> "tuple[int, float]":
+    """POST ``body`` to a webhook: (HTTP status, seconds until the answer), errors included."""
+    import urllib.error
+
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **headers})
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, time.perf_counter() - t0
+    except urllib.error.HTTPError as err:
+        return err.code, time.perf_counter() - t0
+
+
 def say(port: int, sender: str, message: str) -> List[dict]:
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}/webhooks/rest/webhook",

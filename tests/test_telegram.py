@@ -5,8 +5,6 @@ the stand-in with the right chat id, in HTML, within the time the conversation t
 """
 import json
 import time
-import urllib.error
-import urllib.request
 from urllib.parse import parse_qs
 
 import pytest
@@ -14,7 +12,7 @@ from aiohttp import web
 
 from channels.ratelimit import RateLimiter
 from channels.telegram import split_message, to_html
-from tests.servers import assistant
+from tests.servers import assistant, post_webhook
 from tests.standins import StandIn
 
 TOKEN = "123456:TEST-token"
@@ -84,17 +82,9 @@ class BotApiStandIn(StandIn):
 
 
 def post(port, payload, secret=SECRET):
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/webhooks/telegram/webhook",
-        data=payload if isinstance(payload, bytes) else json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
-    )
-    t0 = time.perf_counter()
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, time.perf_counter() - t0
-    except urllib.error.HTTPError as err:
-        return err.code, time.perf_counter() - t0
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return post_webhook(f"http://127.0.0.1:{port}/webhooks/telegram/webhook", body,
+                        {"X-Telegram-Bot-Api-Secret-Token": secret})
 
 
 def text_update(update_id, chat_id, text):

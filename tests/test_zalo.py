@@ -7,8 +7,6 @@ import asyncio
 import datetime as dt
 import json
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 from aiohttp import web
@@ -16,7 +14,7 @@ from aiohttp import web
 from channels.zalo import ZaloOutput, numbered, signature, verify
 from channels.zalo_client import ZaloApiError, ZaloAuthError, ZaloClient
 from channels.zalo_store import ZaloStore
-from tests.servers import assistant
+from tests.servers import assistant, post_webhook
 from tests.standins import StandIn
 
 APP_ID = "4321"
@@ -183,14 +181,7 @@ def event(user_id, text, msg_id, ts_ms=None):
 def post(port, ev, sig=None, prefix=""):
     raw = json.dumps(ev, ensure_ascii=False).encode()
     sig = sig if sig is not None else prefix + signature(APP_ID, raw, ev["timestamp"], OA_SECRET)
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/zalo/webhook", data=raw,
-                                 headers={"Content-Type": "application/json", "X-ZEvent-Signature": sig})
-    t0 = time.perf_counter()
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, time.perf_counter() - t0
-    except urllib.error.HTTPError as err:
-        return err.code, time.perf_counter() - t0
+    return post_webhook(f"http://127.0.0.1:{port}/webhooks/zalo/webhook", raw, {"X-ZEvent-Signature": sig})
 
 
 @pytest.fixture(scope="module")

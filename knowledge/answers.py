@@ -150,11 +150,11 @@ def vsi_payment_method(on: dt.date, e: Dict) -> Answer:
     return Answer(text, [d, pre, short, mn], [("Tính số tiền phải đóng", '/vsi_contribution{"request":"calc"}'), ("Đăng ký ở đâu?", "/vsi_registration")])
 
 
-def vsi_pension_eligibility(on: dt.date, e: Dict) -> Answer:
+def _pension_conditions(on: dt.date) -> Tuple[List[str], List[Fact]]:
+    """The two conditions for a pension (years paid, retirement age this year) and the transitional rule."""
     mn = _g("pension_min_years", on)
     road = _g("retirement_age_roadmap", on)
     early = _g("vsi_early_retirement_transitional", on)
-    short = _g("vsi_shortfall_max_months", on)
 
     year = on.year
     m = road.value["male"]
@@ -166,44 +166,63 @@ def vsi_pension_eligibility(on: dt.date, e: Dict) -> Answer:
     def age_text(months: int) -> str:
         return f"{months // 12} tuổi" + (f" {months % 12} tháng" if months % 12 else "")
 
-    text = (
-        "Để có lương hưu BHXH tự nguyện cần đủ hai điều kiện:\n"
-        f"• Đóng BHXH (tự nguyện và bắt buộc cộng lại) từ đủ {mn.value} năm trở lên;\n"
+    lines = [
+        "Để có lương hưu BHXH tự nguyện cần đủ hai điều kiện:",
+        f"• Đóng BHXH (tự nguyện và bắt buộc cộng lại) từ đủ {mn.value} năm trở lên;",
         f"• Đủ tuổi nghỉ hưu. Năm {year}: nam {age_text(male_months)}, nữ {age_text(female_months)}; "
-        f"tuổi tăng dần đến nam {m['final_months'] // 12} tuổi, nữ {f['final_months'] // 12} tuổi.\n"
+        f"tuổi tăng dần đến nam {m['final_months'] // 12} tuổi, nữ {f['final_months'] // 12} tuổi.",
         f"Người tham gia BHXH tự nguyện từ trước 01/01/2021 và đóng tự nguyện đủ {early.value['min_years']} năm "
-        f"được nghỉ hưu ở tuổi {early.value['male']} (nam), {early.value['female']} (nữ).\n"
+        f"được nghỉ hưu ở tuổi {early.value['male']} (nam), {early.value['female']} (nữ).",
+    ]
+    return lines, [mn, road, early]
+
+
+def _pension_rate(on: dt.date) -> Tuple[List[str], List[Fact]]:
+    """How the monthly pension is computed: the formula and the rate by years paid."""
+    rate = _g("pension_rate", on)
+    r = rate.value
+    lines = [
+        "Lương hưu hằng tháng = tỷ lệ hưởng × bình quân thu nhập đã đóng (được điều chỉnh theo chỉ số giá).",
+        f"• Nữ: {percent(r['female']['base_rate'])} khi đóng {r['female']['base_years']} năm.",
+        f"• Nam: {percent(r['male']['base_rate'])} khi đóng {r['male']['base_years']} năm, mỗi năm thêm "
+        f"{percent(r['male']['bridge_step'])}, đủ {r['male']['bridge_until_years']} năm là "
+        f"{percent(r['male']['base_rate'] + (r['male']['bridge_until_years'] - r['male']['base_years']) * r['male']['bridge_step'])}.",
+        f"• Sau đó mỗi năm đóng thêm cộng {percent(r['step_per_year'])}, tối đa {percent(r['max_rate'])}.",
+    ]
+    return lines, [rate]
+
+
+PENSION_ESTIMATE_BUTTON = ("Ước tính lương hưu", '/vsi_pension{"request":"calc"}')
+MISSING_YEARS_BUTTON = ("Đóng bù năm còn thiếu", "/vsi_missing_years")
+
+
+def vsi_pension_eligibility(on: dt.date, e: Dict) -> Answer:
+    lines, facts = _pension_conditions(on)
+    short = _g("vsi_shortfall_max_months", on)
+    lines.append(
         f"Nếu đủ tuổi mà còn thiếu không quá {short.value} tháng, có thể đóng một lần cho đủ. Anh/chị cho tôi biết "
         "năm sinh, giới tính và số năm đã đóng, tôi ước tính giúp."
     )
-    return Answer(text, [mn, road, early, short], [("Ước tính lương hưu", '/vsi_pension{"request":"calc"}'), ("Đóng bù năm còn thiếu", "/vsi_missing_years")])
+    return Answer("\n".join(lines), facts + [short], [PENSION_ESTIMATE_BUTTON, MISSING_YEARS_BUTTON])
 
 
 def vsi_pension_amount(on: dt.date, e: Dict) -> Answer:
-    rate = _g("pension_rate", on)
+    lines, facts = _pension_rate(on)
     adj = _g("pension_adjustment_2026", on)
-    r = rate.value
-    text = (
-        "Lương hưu hằng tháng = tỷ lệ hưởng × bình quân thu nhập đã đóng (được điều chỉnh theo chỉ số giá).\n"
-        f"• Nữ: {percent(r['female']['base_rate'])} khi đóng {r['female']['base_years']} năm.\n"
-        f"• Nam: {percent(r['male']['base_rate'])} khi đóng {r['male']['base_years']} năm, mỗi năm thêm "
-        f"{percent(r['male']['bridge_step'])}, đủ {r['male']['bridge_until_years']} năm là "
-        f"{percent(r['male']['base_rate'] + (r['male']['bridge_until_years'] - r['male']['base_years']) * r['male']['bridge_step'])}.\n"
-        f"• Sau đó mỗi năm đóng thêm cộng {percent(r['step_per_year'])}, tối đa {percent(r['max_rate'])}.\n"
-        "Chọn thu nhập đóng cao hơn và đóng lâu hơn thì lương hưu cao hơn.\n"
-        f"Lương hưu được điều chỉnh tăng {percent(adj.value)} từ {adj.since}."
-    )
-    return Answer(text, [rate, adj], [("Ước tính lương hưu của tôi", '/vsi_pension{"request":"calc"}')])
+    lines += [
+        "Chọn thu nhập đóng cao hơn và đóng lâu hơn thì lương hưu cao hơn.",
+        f"Lương hưu được điều chỉnh tăng {percent(adj.value)} từ {adj.since}.",
+    ]
+    return Answer("\n".join(lines), facts + [adj], [("Ước tính lương hưu của tôi", PENSION_ESTIMATE_BUTTON[1])])
 
 
 def vsi_pension(on: dt.date, e: Dict) -> Answer:
     """Eligibility and amount in one answer (people ask both at once)."""
-    a = vsi_pension_eligibility(on, e)
-    b = vsi_pension_amount(on, e)
-    text = a.text.rsplit("\n", 1)[0] + "\n" + "\n".join(b.text.split("\n")[:4]) + (
-        "\nAnh/chị cho tôi biết giới tính, năm sinh và số năm đã đóng, tôi ước tính giúp."
-    )
-    return Answer(text, a.facts + b.facts, b.buttons + [("Đóng bù năm còn thiếu", "/vsi_missing_years")])
+    conditions, facts_c = _pension_conditions(on)
+    rate, facts_r = _pension_rate(on)
+    ask = "Anh/chị cho tôi biết giới tính, năm sinh và số năm đã đóng, tôi ước tính giúp."
+    return Answer("\n".join(conditions + rate + [ask]), facts_c + facts_r,
+                  [("Ước tính lương hưu của tôi", PENSION_ESTIMATE_BUTTON[1]), MISSING_YEARS_BUTTON])
 
 
 def vsi_lump_sum_withdrawal(on: dt.date, e: Dict) -> Answer:
@@ -415,8 +434,7 @@ def ui_eligibility(on: dt.date, e: Dict) -> Answer:
 def ui_eligibility_and_coverage(on: dt.date, e: Dict) -> Answer:
     a = ui_coverage(on, e)
     b = ui_eligibility(on, e)
-    first = "\n".join(a.text.split("\n")[:2])
-    return Answer(first + "\n" + b.text, a.facts + b.facts, b.buttons)
+    return Answer(a.text + "\n" + b.text, a.facts + b.facts, b.buttons)
 
 
 def ui_benefit_amount(on: dt.date, e: Dict) -> Answer:

@@ -142,3 +142,13 @@ def test_loader_refuses_a_fact_without_source(tmp_path):
     )
     with pytest.raises(parameters.ParameterError):
         parameters.load(tmp_path)
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 6, 30), dt.date(2026, 7, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 1)])
+def test_every_topic_answers_on_the_days_the_rules_change(day):
+    for topic, render in answers.TOPICS.items():
+        answer = render(day, {})
+        assert answer.text and answer.facts, topic
+        # Each cited fact is the one in force that day.
+        for fact in answer.facts:
+            assert parameters.get(fact.name, day).value == fact.value, (topic, fact.name)

@@ -113,15 +113,16 @@ def inputs_from(turn: Turn, calc: str, requested: Optional[str]) -> Dict[str, An
     period = _first(e, "period")
     folded = fold(turn.text).strip(" .!?")
     if calc == "vsi":
+        periods = vsi.payment_periods(turn.today)
         if amount:
             got["income"] = amount
         if _first(e, "group"):
             got["group"] = _first(e, "group")
         if period:
             got["period"] = period
-        elif duration in vsi.payment_periods(turn.today) and requested == "period":
+        elif requested == "period" and duration in periods:
             got["period"] = duration
-        elif requested == "period" and _bare_number(turn.text) in vsi.payment_periods(turn.today):
+        elif requested == "period" and _bare_number(turn.text) in periods:
             got["period"] = int(_bare_number(turn.text))
         elif requested == "group" and folded in {"khong", "ko", "k", "khong co", "khong thuoc", "khong a", "ko co"}:
             got["group"] = "other"

@@ -85,7 +85,7 @@ def payment_periods(on: dt.date) -> Tuple[int, ...]:
 
 def shortest_period(on: dt.date) -> int:
     """The most frequent payment method (monthly)."""
-    return min(P.value("vsi_payment_deadline_months", on))
+    return payment_periods(on)[0]
 
 
 def income_range(on: dt.date) -> IncomeRange:
@@ -120,9 +120,10 @@ def quote(on: dt.date, income: int, groups: Iterable[str] = ("other",), period_m
         )
     deadline_f = P.get("vsi_payment_deadline_months", on)
     if period_months not in deadline_f.value:
+        periods = [PERIOD_LABELS.get(m, f"{m} tháng") for m in payment_periods(on)]
         raise InvalidInput(
             "period",
-            "Phương thức đóng có thể là hằng tháng, 3 tháng, 6 tháng hoặc 12 tháng một lần "
+            f"Phương thức đóng có thể là {', '.join(periods[:-1])} hoặc {periods[-1]} một lần "
             "(đóng trước nhiều năm thì được giảm trừ theo lãi đầu tư của quỹ, cơ quan BHXH sẽ tính).",
         )
     group = best_group(groups, on)

@@ -1,7 +1,9 @@
 """``python -m knowledge check [--on YYYY-MM-DD] [--days 90]``
 
 Lists facts that are uncertain (or carry a caution) and facts that change or expire within the window;
-exits non-zero when a parameter file is malformed (a value without basis, article or source address).
+exits non-zero when a parameter file is malformed (a reference without document, articles or source
+address; a reference naming two documents; an article naming a document) or a source address is not an
+http(s) address. Contact facts (hotlines, websites) are listed apart: they are never a legal basis.
 """
 from __future__ import annotations
 
@@ -10,6 +12,17 @@ import datetime as dt
 import sys
 
 from knowledge import parameters as P
+
+ADDRESS = ("http://", "https://")
+
+
+def _address_problems(p: P.Parameter) -> int:
+    problems = 0
+    for r in p.references:
+        if not r.href.startswith(ADDRESS) or len(r.href) <= len("https://"):
+            print(f"ERROR {p.file}:{p.name}: source '{r.href}' of '{r.document}' is not an http(s) address")
+            problems += 1
+    return problems
 
 
 def check(on: dt.date, days: int) -> int:
@@ -20,18 +33,20 @@ def check(on: dt.date, days: int) -> int:
         return 1
     horizon = on + dt.timedelta(days=days)
     problems = 0
-    print(f"{len(params)} parameters, as of {on.isoformat()}, window {days} days")
+    contacts = sorted(n for n, p in params.items() if p.kind == P.CONTACT)
+    print(f"{len(params)} parameters ({len(contacts)} contact), as of {on.isoformat()}, window {days} days")
+    for name in contacts:
+        print(f"  contact   {name}: {params[name].label} (not a legal basis)")
     for name, p in sorted(params.items()):
+        problems += _address_problems(p)
         try:
             fact = p.at(on)
         except P.NotInForce:
             if not p.changes_between(on, horizon):
                 print(f"  not in force: {name}")
             continue
-        for r in fact.references:
-            if not r.href.startswith(("http://", "https://")):
-                print(f"ERROR {name}: source '{r.href}' is not an address")
-                problems += 1
+        if p.kind == P.RULE and not any(r.applies_on(on) for r in p.references):
+            print(f"  WARNING   {name}: no reference is dated for {on.isoformat()}; citing all of them")
         if fact.uncertain or p.caution:
             kind = "UNCERTAIN" if fact.uncertain else "caution"
             print(f"  {kind:9} {name}: {p.caution or p.description}")
@@ -46,7 +61,7 @@ def check(on: dt.date, days: int) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m knowledge")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    c = sub.add_parser("check", help="list uncertain and expiring facts; fail on a fact without basis or source")
+    c = sub.add_parser("check", help="list uncertain and expiring facts; fail on a malformed reference or source")
     c.add_argument("--on", type=dt.date.fromisoformat, default=dt.date.today())
     c.add_argument("--days", type=int, default=90)
     args = ap.parse_args(argv)

@@ -42,16 +42,18 @@ class Answer:
 
 
 def basis_line(facts: Sequence[Fact]) -> str:
-    seen: List[str] = []
-    latest: Optional[dt.date] = None
-    for f in facts:
-        for r in f.references:
-            if r.citation not in seen:
-                seen.append(r.citation)
-        latest = f.effective_from if latest is None or f.effective_from > latest else latest
-    if not seen:
+    """'📘 Căn cứ: <document>, <articles>; <document 2>, <articles>. Áp dụng từ <date>.'
+
+    One entry per document, each article after the document it belongs to; contact facts (hotlines,
+    websites) are not a legal basis and are left out.
+    """
+    from knowledge import citations
+
+    docs = citations.documents(facts)
+    if not docs:
         return ""
-    return f"📘 Căn cứ: {'; '.join(seen)}. Áp dụng từ {date_vi(latest)}."
+    since = citations.effective_from(facts)
+    return f"📘 Căn cứ: {'; '.join(d.citation for d in docs)}. Áp dụng từ {date_vi(since)}."
 
 
 def _num(x) -> str:

@@ -132,13 +132,13 @@ def test_every_fact_used_has_basis_and_source():
         fact = p.at(p.values[-1][0]) if p.values[-1][1] is not None else p.at(p.values[0][0])
         assert fact.references, name
         for r in fact.references:
-            assert r.basis and r.article and r.href.startswith("http"), name
+            assert r.document and (r.articles or fact.is_contact) and r.href.startswith("http"), name
 
 
 def test_loader_refuses_a_fact_without_source(tmp_path):
     (tmp_path / "bad.yaml").write_text(
         "x:\n  description: d\n  label: l\n  unit: u\n  status: verified\n  values: {2025-01-01: 1}\n"
-        "  references:\n    - basis: Luật\n      article: Điều 1\n"
+        "  references:\n    - document: Luật\n      articles: [Điều 1]\n"
     )
     with pytest.raises(parameters.ParameterError):
         parameters.load(tmp_path)

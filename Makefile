@@ -19,7 +19,11 @@ PY310 := $(shell \
   elif ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 >/dev/null 2>&1; then ls -d $$HOME/.pyenv/versions/3.10.*/bin/python3.10 | sort -V | tail -n 1; \
   fi)
 
-TRAIN_INPUTS := config.yml domain.yml $(shell find data bot knowledge -type f \( -name '*.yml' -o -name '*.py' -o -name '*.yaml' -o -name '*.json' \) 2>/dev/null | sort)
+# NLU and dialogue inputs only: config, domain (domain.yml or a domain/ folder), data, the NLU code and the
+# knowledge modules it imports (text folding, the province directory); answer wording does not retrain.
+TRAIN_INPUTS := config.yml $(wildcard domain.yml) \
+  $(shell find domain data bot -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null | sort) \
+  knowledge/__init__.py knowledge/text.py knowledge/errors.py knowledge/referral.py knowledge/data/provinces.json
 
 .PHONY: help venv train run shell test test-unit test-stories test-production validate eval bench check clean browser
 

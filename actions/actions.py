@@ -13,12 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import store
 from knowledge import parameters as P
 from actions.dialogue import Reply, Turn, respond
-from channels.ratelimit import RATE_LIMIT_REPLY, RateLimiter
+from actions.ratelimit import RATE_LIMIT_REPLY, limiter_from_env
 
 logger = logging.getLogger(__name__)
 STATE_SLOTS = ("calc", "calc_inputs", "requested", "topic", "province", "last_inputs")
-# Every channel (the widget and REST included): at most 15 questions in 30 seconds per conversation.
-LIMITER = RateLimiter(limit=15, window=30.0)
+# Every channel (widget, REST, Telegram, Zalo): ANSINH_RATE_LIMIT questions per conversation (default 15/30 s).
+LIMITER = limiter_from_env()
 
 
 def today() -> dt.date:

@@ -32,44 +32,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from channels.ratelimit import RATE_LIMIT_REPLY, RateLimiter
+from channels.common import NON_TEXT_REPLY, in_background, split_message, too_long_reply
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE = 4096
-MAX_INPUT_CHARS = 1000
+MAX_MESSAGE = 4096  # Telegram's limit for one message
 COMMANDS = {"/start": "/greet", "/help": "/greet", "/restart": "/restart"}
-NON_TEXT_REPLY = (
-    "Xin lỗi, tôi chỉ đọc được tin nhắn chữ. Anh/chị gõ câu hỏi giúp tôi nhé, "
-    "ví dụ: “đóng BHXH tự nguyện mỗi tháng bao nhiêu?”."
-)
-TOO_LONG_REPLY = "Tin nhắn dài quá {n} ký tự nên tôi chưa đọc được. Anh/chị viết ngắn lại câu hỏi chính giúp tôi nhé."
-
-
-def split_message(text: str, limit: int = MAX_MESSAGE) -> List[str]:
-    """Split ``text`` into pieces of at most ``limit`` characters, at a paragraph, line or word break,
-    never inside a word or an HTML tag/entity."""
-    pieces: List[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"))
-        if cut < limit // 2:
-            cut = window.rfind(" ")
-        if cut <= 0:
-            cut = limit
-        # never inside "<...>" or "&...;"
-        lt, gt = window.rfind("<", 0, cut), window.rfind(">", 0, cut)
-        if lt > gt:
-            cut = lt
-        amp, semi = window.rfind("&", 0, cut), window.rfind(";", 0, cut)
-        if amp > semi and cut - amp < 10:
-            cut = amp
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        pieces.append(rest)
-    return pieces
 
 
 def to_html(text: str) -> str:
@@ -88,7 +56,7 @@ class TelegramOutput(OutputChannel):
         self.bot = bot
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        for piece in split_message(to_html(text)):
+        for piece in split_message(to_html(text), MAX_MESSAGE):
             await self.bot.send_message(chat_id=recipient_id, text=piece, parse_mode=ParseMode.HTML)
 
     async def send_text_with_buttons(
@@ -98,7 +66,7 @@ class TelegramOutput(OutputChannel):
             [InlineKeyboardButton(b["title"][:64], callback_data=(b.get("payload") or b["title"])[:64])]
             for b in buttons
         ]
-        pieces = split_message(to_html(text))
+        pieces = split_message(to_html(text), MAX_MESSAGE)
         for piece in pieces[:-1]:
             await self.bot.send_message(chat_id=recipient_id, text=piece, parse_mode=ParseMode.HTML)
         await self.bot.send_message(
@@ -140,7 +108,6 @@ class TelegramInput(InputChannel):
     def __init__(self, access_token: Text, secret_token: Text, base_url: Text = "https://api.telegram.org/bot") -> None:
         self.bot = Bot(access_token, base_url=base_url)
         self.secret_token = secret_token
-        self.limiter = RateLimiter()
         self._tasks: set = set()
         self._initialized = False
 
@@ -172,9 +139,7 @@ class TelegramInput(InputChannel):
                 update = Update.de_json(data, self.bot)
             except Exception:  # noqa: BLE001 - any malformed body is the sender's error
                 return response.json({"error": "malformed update"}, status=400)
-            task = asyncio.create_task(self._handle(update, on_new_message))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            in_background(self._tasks, self._handle(update, on_new_message))
             return response.json({"status": "accepted"})
 
         return hook
@@ -205,11 +170,9 @@ class TelegramInput(InputChannel):
                     text = COMMANDS[command]
             if chat_id is None or text is None:
                 return  # edits, channel posts, member updates: nothing to answer
-            if not self.limiter.allow(str(chat_id)):
-                await out.send_text_message(str(chat_id), RATE_LIMIT_REPLY)
-                return
-            if len(text) > MAX_INPUT_CHARS:
-                await out.send_text_message(str(chat_id), TOO_LONG_REPLY.format(n=MAX_INPUT_CHARS))
+            refusal = too_long_reply(text)
+            if refusal:
+                await out.send_text_message(str(chat_id), refusal)
                 return
             await on_new_message(
                 UserMessage(

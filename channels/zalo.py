@@ -20,7 +20,6 @@ no buttons here: buttons become numbered choices ("Trả lời 1, 2 ...").
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -35,8 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.ratelimit import RATE_LIMIT_REPLY, RateLimiter
-from channels.telegram import MAX_INPUT_CHARS, NON_TEXT_REPLY, TOO_LONG_REPLY, split_message
+from channels.common import NON_TEXT_REPLY, in_background, split_message, too_long_reply
 from channels.zalo_client import ZaloApiError, ZaloClient
 from channels.zalo_store import ZaloStore
 from knowledge.text import fold
@@ -149,7 +147,6 @@ class ZaloInput(InputChannel):
         if access_token and refresh_token:
             self.store.seed_tokens(access_token, refresh_token)
         self.client = ZaloClient(self.store, app_id, app_secret, api_base=api_base, oauth_base=oauth_base)
-        self.limiter = RateLimiter()
         self._tasks: set = set()
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -185,9 +182,7 @@ class ZaloInput(InputChannel):
             msg_id = ((event.get("message") or {}).get("msg_id")) or f"{event.get('event_name')}:{timestamp}:{(event.get('sender') or {}).get('id')}"
             if not self.store.first_time(str(msg_id)):
                 return response.json({"status": "duplicate"})
-            task = asyncio.create_task(self._handle(event, on_new_message))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            in_background(self._tasks, self._handle(event, on_new_message))
             return response.json({"status": "accepted"})
 
         return hook
@@ -214,11 +209,9 @@ class ZaloInput(InputChannel):
                 return
             else:
                 return
-            if not self.limiter.allow(user_id):
-                await out.send_text_message(user_id, RATE_LIMIT_REPLY)
-                return
-            if len(text) > MAX_INPUT_CHARS:
-                await out.send_text_message(user_id, TOO_LONG_REPLY.format(n=MAX_INPUT_CHARS))
+            refusal = too_long_reply(text)
+            if refusal:
+                await out.send_text_message(user_id, refusal)
                 return
             await on_new_message(UserMessage(text, out, user_id, input_channel=self.name(),
                                              metadata={"zalo_event": name, "msg_id": (event.get("message") or {}).get("msg_id")}))

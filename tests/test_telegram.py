@@ -4,14 +4,16 @@ A user update goes in through the real webhook of a running Rasa server; the ans
 the stand-in with the right chat id, in HTML, within the time the conversation takes.
 """
 import json
+import os
 import time
 from urllib.parse import parse_qs
 
 import pytest
 from aiohttp import web
 
-from channels.ratelimit import RateLimiter
-from channels.telegram import split_message, to_html
+from actions.ratelimit import DEFAULT_RATE_LIMIT, RATE_LIMIT_REPLY, parse_rate_limit
+from channels.common import split_message
+from channels.telegram import MAX_MESSAGE, to_html
 from tests.servers import assistant, post_webhook
 from tests.standins import StandIn
 
@@ -21,7 +23,7 @@ SECRET = "s3cret-token"
 
 def test_split_keeps_words_and_tags_whole():
     text = ("Lương hưu &amp; trợ cấp <b>quan trọng</b> " * 400).strip()
-    pieces = split_message(text, 4096)
+    pieces = split_message(text, MAX_MESSAGE)
     assert all(len(p) <= 4096 for p in pieces) and len(pieces) > 1
     assert " ".join(pieces).split() == text.split()
     for p in pieces:
@@ -30,17 +32,11 @@ def test_split_keeps_words_and_tags_whole():
 
 
 def test_split_short_text_is_one_piece():
-    assert split_message("xin chào") == ["xin chào"]
+    assert split_message("xin chào", MAX_MESSAGE) == ["xin chào"]
 
 
 def test_user_text_is_escaped():
     assert to_html("<script>alert(1)</script> & 5 > 3") == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 5 &gt; 3"
-
-
-def test_rate_limiter():
-    rl = RateLimiter(limit=3, window=60)
-    assert [rl.allow("a") for _ in range(4)] == [True, True, True, False]
-    assert rl.allow("b")
 
 
 class BotApiStandIn(StandIn):
@@ -160,6 +156,20 @@ def test_too_long_message_is_refused_politely(telegram_rasa):
     port, api = telegram_rasa
     assert post(port, text_update(7, 1007, "bhxh " * 400))[0] == 200
     assert "dài quá" in api.wait_for(1007)[0]["text"]
+
+
+def test_too_many_messages_get_the_polite_pause_message_from_the_action(telegram_rasa):
+    port, api = telegram_rasa
+    limit = parse_rate_limit(os.environ.get("ANSINH_RATE_LIMIT") or DEFAULT_RATE_LIMIT).messages
+    for i in range(limit):
+        assert post(port, text_update(100 + i, 1008, "lương tối thiểu vùng bao nhiêu"))[0] == 200
+        api.wait_for(1008, i + 1)
+    assert post(port, text_update(100 + limit, 1008, "lương tối thiểu vùng bao nhiêu"))[0] == 200
+    replies = [r["text"] for r in api.wait_for(1008, limit + 1)]
+    assert all("Vùng I" in r for r in replies[:limit])
+    assert replies[limit] == RATE_LIMIT_REPLY
+    assert post(port, text_update(200, 1009, "lương tối thiểu vùng bao nhiêu"))[0] == 200
+    assert "Vùng I" in api.wait_for(1009)[0]["text"]  # other chats are not slowed down
 
 
 def test_set_webhook_command_registers_url_and_secret(monkeypatch, capsys):

@@ -6,11 +6,13 @@ directly; the webhook end to end through a running Rasa server.
 import asyncio
 import datetime as dt
 import json
+import os
 import time
 
 import pytest
 from aiohttp import web
 
+from actions.ratelimit import DEFAULT_RATE_LIMIT, RATE_LIMIT_REPLY, parse_rate_limit
 from channels.zalo import ZaloOutput, numbered, signature, verify
 from channels.zalo_client import ZaloApiError, ZaloAuthError, ZaloClient
 from channels.zalo_store import ZaloStore
@@ -247,3 +249,17 @@ def test_forged_and_stale_events_are_rejected(zalo_rasa):
     assert post(port, bad_app)[0] == 401
     time.sleep(1)
     assert api.to("z5") == []
+
+
+def test_too_many_messages_get_the_polite_pause_message_from_the_action(zalo_rasa):
+    port, api = zalo_rasa
+    limit = parse_rate_limit(os.environ.get("ANSINH_RATE_LIMIT") or DEFAULT_RATE_LIMIT).messages
+    for i in range(limit):
+        assert post(port, event("z6", "lương tối thiểu vùng bao nhiêu", f"m-rl-{i}"))[0] == 200
+        api.wait_for("z6", i + 1)
+    assert post(port, event("z6", "lương tối thiểu vùng bao nhiêu", f"m-rl-{limit}"))[0] == 200
+    replies = api.wait_for("z6", limit + 1)
+    assert all("Vùng I" in r for r in replies[:limit])
+    assert replies[limit] == RATE_LIMIT_REPLY
+    assert post(port, event("z7", "lương tối thiểu vùng bao nhiêu", "m-rl-other"))[0] == 200
+    assert "Vùng I" in api.wait_for("z7")[0]  # other users are not slowed down

@@ -25,7 +25,7 @@ TRAIN_INPUTS := config.yml $(wildcard domain.yml) \
   $(shell find domain data bot -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null | sort) \
   knowledge/__init__.py knowledge/text.py knowledge/errors.py knowledge/referral.py knowledge/data/provinces.json
 
-.PHONY: help venv train run shell test test-unit test-stories test-production validate eval bench check clean browser
+.PHONY: help venv generate train run shell test test-unit test-stories test-production validate eval bench check clean browser
 
 help:
 	@echo "make run    - install, train if needed, start Rasa (:5005), actions (:5055) and the web demo (:8080)"
@@ -46,17 +46,26 @@ $(STAMPS)/venv: requirements.lock requirements-dev.txt pyproject.toml
 venv: $(STAMPS)/venv
 
 # Retrain only when data, config or NLU code changed.
-$(MODEL): $(STAMPS)/venv $(TRAIN_INPUTS)
-	$(BIN)/rasa train --fixed-model-name ansinh --out models
+# The domain's intents and the rules are generated from the registry of topics (knowledge/topics.yaml).
+GENERATED := domain/intents.yml data/rules.yml
+$(GENERATED) &: knowledge/topics.yaml knowledge/registry.py $(STAMPS)/venv
+	$(BIN)/python -m knowledge.registry write
+	@touch $(GENERATED)
+
+generate: $(GENERATED)
+
+$(MODEL): $(STAMPS)/venv $(GENERATED) $(TRAIN_INPUTS)
+	$(BIN)/rasa train --domain domain --fixed-model-name ansinh --out models
 	@touch $(MODEL)
 
 train: $(MODEL)
 
-check: venv
+check: venv $(GENERATED)
 	$(BIN)/python -m knowledge check
+	$(BIN)/python -m knowledge.registry check
 
 validate: venv
-	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/rasa data validate --domain domain --fail-on-warnings
 
 run: $(MODEL)
 	@bash scripts/run.sh

@@ -1,4 +1,4 @@
-"""Custom actions: thin translation between Rasa's tracker and ``actions.dialogue`` / ``knowledge``."""
+"""Custom actions: thin translation between Rasa's tracker and ``actions.dialogue``."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,14 +10,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import store
-from knowledge import parameters as P
+from actions import compose, store
 from actions.dialogue import Reply, Turn, respond
-from actions.ratelimit import RATE_LIMIT_REPLY, limiter_from_env
+from actions.ratelimit import limiter_from_env
+from actions.state import DialogueState
+from knowledge.registry import registry
 
 logger = logging.getLogger(__name__)
-STATE_SLOTS = ("calc", "calc_inputs", "requested", "topic", "province", "last_inputs")
-# Every channel (widget, REST, Telegram, Zalo): ANSINH_RATE_LIMIT questions per conversation (default 15/30 s).
+STATE_SLOT = "state"
+# One per-conversation limit for every channel (ANSINH_RATE_LIMIT; shared in Redis when configured).
 LIMITER = limiter_from_env()
 
 
@@ -31,14 +32,18 @@ def channel_of(tracker: Tracker) -> str:
     return (tracker.get_latest_input_channel() or "unknown")[:32]
 
 
+def state_of(tracker: Tracker) -> DialogueState:
+    return DialogueState.from_dict(tracker.get_slot(STATE_SLOT))
+
+
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    for text, buttons in reply.messages:
-        if not text:
+    for message in reply.messages:
+        if not message.text:
             continue
-        if buttons:
-            dispatcher.utter_message(text=text, buttons=[{"title": t, "payload": p} for t, p in buttons])
+        if message.buttons:
+            dispatcher.utter_message(text=message.text, buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons])
         else:
-            dispatcher.utter_message(text=text)
+            dispatcher.utter_message(text=message.text)
 
 
 class ActionRespond(Action):
@@ -48,16 +53,17 @@ class ActionRespond(Action):
         return "action_respond"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        day = today()
         if not LIMITER.allow(tracker.sender_id):
-            dispatcher.utter_message(text=RATE_LIMIT_REPLY)
+            dispatcher.utter_message(text=compose.say(registry().message("rate_limited"), day))
             return []
         latest = tracker.latest_message or {}
         turn = Turn(
             intent=(latest.get("intent") or {}).get("name") or "nlu_fallback",
             text=latest.get("text") or "",
             entities=list(latest.get("entities") or []),
-            state={s: tracker.get_slot(s) for s in STATE_SLOTS},
-            today=today(),
+            state=state_of(tracker),
+            today=day,
         )
         reply = respond(turn)
         send(dispatcher, reply)
@@ -66,7 +72,7 @@ class ActionRespond(Action):
                 store.record_referral(*reply.record_referral, channel=channel_of(tracker), day=turn.today)
             except Exception:  # noqa: BLE001 - a counter must never break the answer
                 logger.exception("could not record referral")
-        return [SlotSet(k, v) for k, v in reply.state.items() if k in STATE_SLOTS]
+        return [SlotSet(STATE_SLOT, reply.state.to_dict())]
 
 
 class ActionHandoff(Action):
@@ -76,24 +82,20 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        day = today()
         user_texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][-5:]
-        topic = tracker.get_slot("topic")
-        province = tracker.get_slot("province")
+        state = state_of(tracker)
+        reg = registry()
         try:
-            case_id = store.open_case(tracker.sender_id, channel_of(tracker), topic, province, "\n".join(user_texts))
+            case_id = store.open_case(tracker.sender_id, channel_of(tracker), state.topic, state.province, "\n".join(user_texts))
         except Exception:  # noqa: BLE001
             logger.exception("could not open a case")
-            dispatcher.utter_message(
-                text="Xin lỗi, hệ thống ghi nhận yêu cầu đang gặp lỗi. Anh/chị vui lòng thử lại sau ít phút, "
-                f"hoặc gọi tổng đài BHXH Việt Nam {P.value('vss_hotline', today())} cho câu hỏi về bảo hiểm."
-            )
+            dispatcher.utter_message(text=compose.say(reg.message("handoff.failed"), day))
             return []
+        button = reg.button("referral:dispute")
         dispatcher.utter_message(
-            text=(
-                f"Tôi đã ghi nhận yêu cầu gặp cán bộ tư vấn của anh/chị (mã hồ sơ {case_id}) kèm nội dung vừa trao đổi. "
-                "Yêu cầu được lưu để cán bộ công đoàn, trợ giúp pháp lý xem xét. "
-                "Trong lúc chờ, anh/chị có thể hỏi tôi tiếp, hoặc cho biết tỉnh/thành phố để tôi chỉ nơi hỗ trợ gần nhất."
-            ),
-            buttons=[{"title": "Tìm nơi hỗ trợ gần tôi", "payload": "/referral_request"}],
+            text=compose.say(reg.message("handoff.opened"), day, {"case_id": case_id}),
+            buttons=[{"title": button.title, "payload": button.payload}],
         )
-        return [SlotSet("topic", "human_handoff")]
+        state.topic = "human_handoff"
+        return [SlotSet(STATE_SLOT, state.to_dict())]

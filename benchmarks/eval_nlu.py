@@ -79,7 +79,7 @@ def train(config: Path, examples, workdir: Path, name: str) -> str:
 
     nlu = workdir / f"{name}.yml"
     write_nlu(examples, nlu)
-    return train_nlu(str(config), str(nlu), str(workdir), fixed_model_name=name, domain=str(ROOT / "domain.yml"))
+    return train_nlu(str(config), str(nlu), str(workdir), fixed_model_name=name, domain=str(ROOT / "domain"))
 
 
 def predict(model: str, texts: Sequence[str]) -> List[str]:

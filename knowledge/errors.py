@@ -1,23 +1,31 @@
-"""Errors that carry a message a worker can read (Vietnamese), raised on out-of-range inputs."""
+"""Errors the calculators and the directory raise; the content layer words them for the user.
+
+An error names the input (``field``), what is wrong with it (``code``) and the limits that apply, as
+data: ``InvalidInput("income", "out_of_range", value=900000, minimum=1500000, maximum=50600000)``.
+The Vietnamese message is the content entry ``error.<field>.<code>`` (knowledge/content/errors.yaml).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
 
 
 class InvalidInput(ValueError):
-    """An input outside what the law or common sense allows.
+    """An input outside what the law or common sense allows."""
 
-    ``message`` is polite Vietnamese for the user; ``field`` names the input that is wrong.
-    """
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, field: str, code: str, **limits: Any) -> None:
+        super().__init__(f"{field}: {code} {limits}" if limits else f"{field}: {code}")
         self.field = field
-        self.message = message
+        self.code = code
+        self.limits: Dict[str, Any] = dict(limits)
+
+    @property
+    def content_key(self) -> str:
+        return f"error.{self.field}.{self.code}"
 
 
 class UnknownProvince(LookupError):
+    """A place name that matches no current or former province."""
+
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
-        self.message = (
-            f"Tôi chưa nhận ra tỉnh/thành phố “{name}”. Anh/chị cho tôi biết tên tỉnh hoặc thành phố "
-            "đang sống (tên mới hoặc tên cũ trước 01/07/2025 đều được) nhé."
-        )

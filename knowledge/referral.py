@@ -18,12 +18,6 @@ from knowledge.text import fold
 DATA = Path(__file__).with_name("data") / "provinces.json"
 
 OFFICE_KINDS = ("social_insurance", "legal_aid", "labour_federation", "employment_centre")
-OFFICE_ROLE = {
-    "social_insurance": "đăng ký, đóng và giải quyết chế độ BHXH tự nguyện, BHYT; tra cứu quá trình đóng",
-    "legal_aid": "trợ giúp pháp lý miễn phí (tư vấn, đại diện, tham gia tố tụng) cho người thuộc diện được trợ giúp",
-    "labour_federation": "tư vấn pháp luật lao động, hỗ trợ người lao động đòi quyền lợi; miễn phí cho đoàn viên công đoàn",
-    "employment_centre": "nhận hồ sơ hưởng trợ cấp thất nghiệp, tư vấn, giới thiệu việc làm, hỗ trợ học nghề",
-}
 # Which offices fit which problem, most useful first.
 PROBLEM_OFFICES = {
     "insurance": ("social_insurance", "legal_aid"),
@@ -47,7 +41,6 @@ _EXTRA_FORMER = {
 class Office:
     kind: str
     name: str
-    role: str
     address: str
     phone: str
     source: str
@@ -62,9 +55,9 @@ class Province:
 
     @property
     def full_name(self) -> str:
-        if self.name.startswith("TP "):
-            return "Thành phố " + self.name[3:]
-        return f"{self.unit_type.capitalize()} {self.name}"
+        """The unit's name with its kind ("Thành phố Hà Nội", "Tỉnh Tây Ninh"), as the directory records it."""
+        name = self.name[3:] if self.name.startswith("TP ") else self.name
+        return f"{self.unit_type.capitalize()} {name}"
 
     def office(self, kind: str) -> Office:
         return next(o for o in self.offices if o.kind == kind)
@@ -81,7 +74,6 @@ def _office(kind: str, raw: Dict) -> Office:
     return Office(
         kind=kind,
         name=raw.get("name") or "",
-        role=OFFICE_ROLE[kind],
         address=_trusted(raw.get("address", "")) if source else "",
         phone=_trusted(raw.get("phone", "")) if source else "",
         source=source,
@@ -134,6 +126,16 @@ def by_name(name: str) -> Province:
         if p.name == name:
             return p
     raise UnknownProvince(name)
+
+
+def former_name(name: str) -> Optional[str]:
+    """The former province ``name`` stands for, spelled as the directory spells it ("long an" -> "Long An")."""
+    key = _key(name)
+    for p in provinces():
+        for former in p.former:
+            if key in {_key(n) for n in [former] + _EXTRA_FORMER.get(former, [])}:
+                return former
+    return None
 
 
 def was_merged(name: str) -> Optional[str]:

@@ -29,7 +29,7 @@ def tracker(text, intent, slots=None, sender="u1", events=None):
     return Tracker.from_dict(
         {
             "sender_id": sender,
-            "slots": slots or {},
+            "slots": {"state": slots} if slots else {},
             "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities},
             "events": events or [{"event": "user", "text": text, "input_channel": "rest"}],
             "latest_input_channel": "rest",
@@ -40,14 +40,21 @@ def tracker(text, intent, slots=None, sender="u1", events=None):
 def run(action, t):
     d = CollectingDispatcher()
     events = action.run(d, t, {})
-    return [m.get("text") or "" for m in d.messages], {e["name"]: e["value"] for e in events if e.get("event") == "slot"}, d.messages
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return [m.get("text") or "" for m in d.messages], slots.get("state", {}), d.messages
 
 
 def test_contribution_question_quotes_rule_range_amounts_and_basis():
-    texts, _, _ = run(ActionRespond(), tracker("đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền", "vsi_contribution"))
+    texts, slots, messages = run(ActionRespond(), tracker("đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền", "vsi_contribution"))
     text = texts[0]
-    for expected in ("22%", "1.500.000 đồng", "50.600.000 đồng", "330.000 đồng", "264.000 đồng", "Điều 31 khoản 2", "Căn cứ"):
+    for expected in ("22%", "1.500.000 đồng", "50.600.000 đồng", "330.000 đồng", "264.000 đồng", "Căn cứ: Luật Bảo hiểm xã hội"):
         assert expected in text
+    basis_line = text.split("\n")[-1]
+    assert basis_line.startswith("📘") and len(basis_line) <= 120
+    assert {"title": "Căn cứ pháp lý", "payload": "/legal_basis"} in messages[0]["buttons"]
+    # The full list, on request, has the article of the income range with its own law.
+    texts, _, _ = run(ActionRespond(), tracker("/legal_basis", "legal_basis", slots=slots))
+    assert "Luật Bảo hiểm xã hội 41/2024/QH15: " in texts[0] and "Điều 31 khoản 2" in texts[0]
 
 
 def test_one_message_with_all_inputs_answers_at_once():
@@ -61,9 +68,9 @@ def test_one_message_with_all_inputs_answers_at_once():
 def test_missing_inputs_are_asked_one_by_one():
     respond = ActionRespond()
     texts, slots, _ = run(respond, tracker("tính giúp tôi tiền đóng bhxh tự nguyện, thu nhập 3tr", "vsi_contribution"))
-    assert slots["requested"] == "group" and "nhóm" in texts[0]
+    assert slots["asked"] == "group" and "nhóm" in texts[0]
     texts, slots, _ = run(respond, tracker("ho can ngheo", "inform", slots=slots))
-    assert slots["requested"] == "period"
+    assert slots["asked"] == "period"
     texts, slots, _ = run(respond, tracker("6 tháng", "inform", slots=slots))
     assert "528.000 đồng" in texts[0] and "3.168.000 đồng" in texts[0]
     assert "4 tháng đầu" in texts[0]
@@ -72,16 +79,16 @@ def test_missing_inputs_are_asked_one_by_one():
 def test_bare_number_answers_the_period_question_only_with_a_payment_method():
     respond = ActionRespond()
     _, slots, _ = run(respond, tracker("tính tiền đóng bhxh tự nguyện, thu nhập 3tr, hộ cận nghèo", "vsi_contribution"))
-    assert slots["requested"] == "period"
+    assert slots["asked"] == "period"
     texts, slots5, _ = run(respond, tracker("5", "inform", slots=slots))
-    assert slots5["requested"] == "period"
+    assert slots5["asked"] == "period"
     texts, _, _ = run(respond, tracker("12", "inform", slots=slots))
     assert "6.336.000 đồng" in texts[0] and "7 tháng đầu" in texts[0]
 
 
 def test_out_of_range_income_is_explained_and_asked_again():
     texts, slots, _ = run(ActionRespond(), tracker("đóng bhxh tự nguyện mức 1 triệu, hộ nghèo, hằng tháng", "vsi_contribution"))
-    assert "1.500.000 đồng" in texts[0] and slots["requested"] == "income"
+    assert "1.500.000 đồng" in texts[0] and slots["asked"] == "income"
 
 
 def test_follow_up_uses_last_topic():
@@ -103,7 +110,7 @@ def test_unemployment_worked_example():
 def test_pension_estimate_asks_then_answers():
     respond = ActionRespond()
     texts, slots, _ = run(respond, tracker("ước tính lương hưu cho tôi", "vsi_pension"))
-    assert slots["requested"] == "gender"
+    assert slots["asked"] == "gender"
     texts, slots, _ = run(respond, tracker("nữ", "inform", slots=slots))
     texts, slots, _ = run(respond, tracker("sinh 1/1980", "inform", slots=slots))
     texts, slots, _ = run(respond, tracker("5 năm", "inform", slots=slots))
@@ -123,14 +130,14 @@ def test_referral_from_old_province_name_finds_merged_province_and_records_count
 def test_referral_asks_for_province_then_answers():
     respond = ActionRespond()
     texts, slots, _ = run(respond, tracker("tìm nơi hỗ trợ gần tôi", "referral_request"))
-    assert slots["requested"] == "province"
+    assert slots["referral"] == "dispute"
     texts, slots, _ = run(respond, tracker("Bình Dương", "inform", slots=slots))
     assert "Hồ Chí Minh" in texts[0]
 
 
 def test_unknown_province_is_explained():
-    texts, slots, _ = run(ActionRespond(), tracker("tỉnh Xyz", "inform", slots={"calc": "referral", "calc_inputs": {"problem": "dispute"}, "requested": "province"}))
-    assert "chưa nhận ra" in texts[0] and slots["requested"] == "province"
+    texts, slots, _ = run(ActionRespond(), tracker("tỉnh Xyz", "inform", slots={"referral": "dispute"}))
+    assert "chưa nhận ra" in texts[0] and slots["referral"] == "dispute"
 
 
 def test_fallback_offers_topics_as_buttons():
@@ -168,7 +175,9 @@ def test_bare_details_start_the_matching_calculator():
 
 def test_too_many_messages_get_a_polite_pause_message():
     respond = ActionRespond()
-    from actions.ratelimit import RATE_LIMIT_REPLY
+    from actions.compose import say
+
+    RATE_LIMIT_REPLY = say("rate_limited", dt.date.fromisoformat(TODAY))
 
     for _ in range(LIMITER.rate.messages):  # ANSINH_RATE_LIMIT, 15 in 30 s by default
         run(respond, tracker("lương tối thiểu vùng bao nhiêu", "minimum_wage", sender="fast"))

@@ -10,7 +10,8 @@ import re
 import pytest
 
 from knowledge import __main__ as cli
-from knowledge import answers, citations, parameters
+from actions import compose
+from knowledge import citations, content, parameters
 from knowledge.parameters import Fact, Reference
 
 DAY = dt.date(2026, 11, 25)
@@ -196,8 +197,8 @@ def test_contact_facts_are_never_a_legal_basis():
     assert citations.documents([hotline]) == []
     assert citations.main_document([hotline]) is None
     assert citations.effective_from([hotline]) is None
-    assert answers.basis_line([hotline]) == ""
-    line = answers.basis_line([hotline, rule])
+    assert compose.short_basis([hotline], DAY) == ""
+    line = compose.short_basis([hotline, rule], DAY)
     assert "Publisher" not in line and line == "📘 Căn cứ: Law A 1/2024, Art 1. Áp dụng từ 01/07/2025."
 
 
@@ -215,9 +216,13 @@ def test_basis_line_has_one_entry_per_document():
     f1 = _fact("a", [Reference(LAW, ("Art 1",), "https://law")], dt.date(2025, 7, 1))
     f2 = _fact("b", [Reference(DECREE, ("Art 5",), "https://decree"), Reference(LAW, ("Art 2",), "https://law")],
                dt.date(2026, 1, 1))
-    assert answers.basis_line([f1, f2]) == (
-        "📘 Căn cứ: Law A 1/2024, Art 1, Art 2; Decree B 2/2025, Art 5. Áp dụng từ 01/01/2026."
+    assert compose.short_basis([f1, f2], DAY) == (
+        "📘 Căn cứ: Law A 1/2024, Art 1, Art 2 và văn bản khác. Áp dụng từ 01/01/2026."
     )
+    assert compose.full_basis([f1, f2], DAY).split("\n")[1:] == [
+        "• Law A 1/2024: Art 1, Art 2 (áp dụng từ 01/01/2026)",
+        "• Decree B 2/2025: Art 5 (áp dụng từ 01/01/2026)",
+    ]
 
 
 # --- The real parameter files ------------------------------------------------------------------------
@@ -230,20 +235,19 @@ def test_second_child_maternity_cites_article_29_with_the_population_law():
     docs = _docs("maternity_leave_second_child_months")
     assert docs["Luật Dân số 113/2025/QH15"] == ("Điều 29",)
     assert not any("Điều 29" in a for d, arts in docs.items() if d.startswith("Nghị định 168/2026") for a in arts)
-    line = answers.basis_line([parameters.get("maternity_leave_second_child_months", DAY)])
-    assert "Nghị định 168/2026/NĐ-CP, Điều 29" not in line
-    assert "Luật Dân số 113/2025/QH15, Điều 29" in line
+    line = compose.full_basis([parameters.get("maternity_leave_second_child_months", DAY)], DAY)
+    assert "Nghị định 168/2026/NĐ-CP: Điều 29" not in line
+    assert "Luật Dân số 113/2025/QH15: Điều 29" in line
 
 
 def test_legal_aid_articles_7_and_27_are_the_laws_article_2_the_decrees():
     docs = _docs("legal_aid_law")
     assert docs["Luật Trợ giúp pháp lý 11/2017/QH14"] == ("Điều 2", "Điều 7", "Điều 27")
     assert docs["Nghị định 144/2017/NĐ-CP"] == ("Điều 2",)
-    line = answers.basis_line([parameters.get("legal_aid_law", DAY)])
-    assert "Nghị định 144/2017/NĐ-CP, Điều 2, Điều 7" not in line
-    assert line.startswith(
-        "📘 Căn cứ: Luật Trợ giúp pháp lý 11/2017/QH14, Điều 2, Điều 7, Điều 27; Nghị định 144/2017/NĐ-CP, Điều 2."
-    )
+    line = compose.full_basis([parameters.get("legal_aid_law", DAY)], DAY)
+    assert "Nghị định 144/2017/NĐ-CP: Điều 2, Điều 7" not in line
+    assert "• Luật Trợ giúp pháp lý 11/2017/QH14: Điều 2, Điều 7, Điều 27 (" in line
+    assert "• Nghị định 144/2017/NĐ-CP: Điều 2 (" in line
 
 
 def test_health_support_law_article_sits_with_the_law():
@@ -253,7 +257,7 @@ def test_health_support_law_article_sits_with_the_law():
     assert not any("(Luật)" in a or "Nghị định" in a for arts in docs.values() for a in arts)
     assert not any(d.startswith("Nghị định 188/2025") and any(a.startswith("Điều 12") for a in arts)
                    for d, arts in docs.items())
-    line = answers.basis_line([parameters.get("hi_state_support", DAY)])
+    line = compose.full_basis([parameters.get("hi_state_support", DAY)], DAY)
     assert "Nghị định 188/2025/NĐ-CP, Điều 12" not in line and "(Luật)" not in line
 
 
@@ -287,14 +291,20 @@ WRONG = [
 
 @pytest.mark.parametrize("day", [dt.date(2026, 6, 30), DAY, dt.date(2027, 1, 1)])
 def test_no_answer_footer_repeats_a_misattributed_citation(day):
-    for topic, render in answers.TOPICS.items():
-        answer = render(day, {})
-        line = answers.basis_line(answer.facts)
-        for wrong in WRONG:
-            assert wrong not in line, (topic, wrong, line)
-        # every citation sits inside one document entry: "<document>, <articles>"
-        for entry in line.removeprefix("📘 Căn cứ: ").split(". Áp dụng từ")[0].split("; "):
-            assert len(parameters.DOCUMENT_TYPE.findall(entry)) == 1, (topic, entry)
+    for key, entry in content.content().entries.items():
+        if entry.view and not entry.variants and key.startswith(("calc.", "error.")):
+            continue
+        for inputs in entry.variants or ({},):
+            try:
+                rendered = content.render(key, day, inputs)
+            except Exception:  # entries that need inputs (errors, prompts) are rendered by other tests
+                continue
+            for line in (compose.short_basis(rendered.facts, day), compose.full_basis(rendered.facts, day)):
+                for wrong in WRONG:
+                    assert wrong not in line, (key, wrong, line)
+            # every citation sits inside one document entry: "• <document>: <articles> (...)"
+            for row in compose.full_basis(rendered.facts, day).split("\n")[1:]:
+                assert len(parameters.DOCUMENT_TYPE.findall(row.split(":")[0])) == 1, (key, row)
 
 
 def test_every_parameter_loads_with_well_formed_references():

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 from knowledge import parameters as P
+from knowledge.calculators.plausible import (
+    COMPARE_INCOME_FACTOR, EARLIEST_BIRTH_YEAR, MAX_INCOME_OPTIONS, MAX_YEARS_PAID, MIN_AGE_YEARS, RATE_DECIMALS,
+)
 from knowledge.errors import InvalidInput
 
 GENDERS = ("male", "female")
@@ -19,8 +22,8 @@ class RetirementAge:
     month: int
 
     @property
-    def text(self) -> str:
-        return f"{self.years} tuổi" + (f" {self.months} tháng" if self.months else "")
+    def age_months(self) -> int:
+        return self.years * 12 + self.months
 
     @property
     def pension_from(self) -> dt.date:
@@ -34,29 +37,40 @@ def _add_months(year: int, month: int, months: int) -> Tuple[int, int]:
     return total // 12, total % 12 + 1
 
 
-def retirement_age(gender: str, birth_year: int, birth_month: int, on: dt.date) -> RetirementAge:
-    if gender not in GENDERS:
-        raise InvalidInput("gender", "Anh/chị cho tôi biết giới tính (nam hay nữ) để tính tuổi nghỉ hưu.")
-    if not 1 <= birth_month <= 12:
-        raise InvalidInput("birth_month", "Tháng sinh phải từ 1 đến 12.")
-    if not 1930 <= birth_year <= on.year - 15:
-        raise InvalidInput("birth_year", "Năm sinh chưa hợp lệ, anh/chị kiểm tra lại giúp tôi (ví dụ: 1975).")
+def roadmap_age_months(gender: str, year: int, on: dt.date) -> int:
+    """Normal retirement age (in months) for someone reaching it in calendar ``year``."""
     rule = P.value("retirement_age_roadmap", on)
     g = rule[gender]
-    start_year = rule["start_year"]
-    before = {"male": 720, "female": 660}[gender]  # 60 and 55 before the roadmap started
+    if year < rule["start_year"]:
+        # The age in force the year before the roadmap began is its first step back (60 men, 55 women).
+        return g["start_months"] - g["step_months"]
+    return min(g["start_months"] + g["step_months"] * (year - rule["start_year"]), g["final_months"])
+
+
+def final_age_months(gender: str, on: dt.date) -> int:
+    return P.value("retirement_age_roadmap", on)[gender]["final_months"]
+
+
+def retirement_age(gender: str, birth_year: int, birth_month: int, on: dt.date) -> RetirementAge:
+    if gender not in GENDERS:
+        raise InvalidInput("gender", "missing")
+    if not 1 <= birth_month <= 12:
+        raise InvalidInput("birth", "bad_month", value=birth_month)
+    if not EARLIEST_BIRTH_YEAR <= birth_year <= on.year - MIN_AGE_YEARS:
+        raise InvalidInput("birth", "bad_year", value=birth_year, minimum=EARLIEST_BIRTH_YEAR, maximum=on.year - MIN_AGE_YEARS)
+    start_year = P.value("retirement_age_roadmap", on)["start_year"]
 
     def age_in(year: int) -> int:
-        if year < start_year:
-            return before
-        return min(g["start_months"] + g["step_months"] * (year - start_year), g["final_months"])
+        return roadmap_age_months(gender, year, on)
 
-    for year in range(start_year - 1, start_year + 40):
+    # The age stops rising at final_months, so the loop ends by the year the final age is reached.
+    year = start_year - 1
+    while True:
         age_months = age_in(year)
         reach_year, reach_month = _add_months(birth_year, birth_month, age_months)
         if reach_year <= year:
             return RetirementAge(age_months // 12, age_months % 12, reach_year, reach_month)
-    raise AssertionError("roadmap exhausted")  # pragma: no cover
+        year += 1
 
 
 def pension_rate(gender: str, years: int, on: dt.date) -> float:
@@ -73,7 +87,7 @@ def pension_rate(gender: str, years: int, on: dt.date) -> float:
         rate += rule["step_per_year"] * (years - g["bridge_until_years"])
     else:
         rate = g["base_rate"] + rule["step_per_year"] * (years - g["base_years"])
-    return round(min(rate, rule["max_rate"]), 4)
+    return round(min(rate, rule["max_rate"]), RATE_DECIMALS)
 
 
 @dataclass(frozen=True)
@@ -93,9 +107,10 @@ class PensionEstimate:
     eligible: bool
     years_missing: int
     can_pay_shortfall: bool
+    shortfall_max_months: int
     rate: float
     options: Tuple[PensionOption, ...]
-    facts: tuple
+    facts: tuple = field(repr=False)
 
 
 def estimate(
@@ -108,10 +123,10 @@ def estimate(
     keep_paying: bool = True,
 ) -> PensionEstimate:
     """Estimate (no CPI revaluation) of the monthly pension for each average income in ``incomes``."""
-    if years_paid is None or years_paid < 0 or years_paid > 60:
-        raise InvalidInput("years_paid", "Số năm đã đóng phải từ 0 đến 60 năm.")
+    if years_paid is None or years_paid < 0 or years_paid > MAX_YEARS_PAID:
+        raise InvalidInput("years_paid", "out_of_range", value=years_paid, minimum=0, maximum=MAX_YEARS_PAID)
     if not incomes:
-        raise InvalidInput("income", "Anh/chị cho tôi biết mức thu nhập bình quân đã/sẽ chọn để đóng.")
+        raise InvalidInput("income", "missing")
     ret = retirement_age(gender, birth_year, birth_month, on)
     months_left = max(0, (ret.year - on.year) * 12 + (ret.month - on.month)) if keep_paying else 0
     total_years = int((years_paid * 12 + months_left) // 12)
@@ -134,6 +149,7 @@ def estimate(
         eligible=missing == 0,
         years_missing=missing,
         can_pay_shortfall=0 < missing * 12 <= shortfall_cap,
+        shortfall_max_months=shortfall_cap,
         rate=rate,
         options=options,
         facts=facts,
@@ -148,5 +164,5 @@ def default_income_choices(on: dt.date, chosen: Optional[int] = None) -> List[in
     choices = {rng.minimum}
     if chosen:
         choices.add(chosen)
-    choices.add(min(rng.maximum, max(rng.minimum * 2, (chosen or 0) * 2)))
-    return sorted(choices)[:3]
+    choices.add(min(rng.maximum, max(rng.minimum, chosen or 0) * COMPARE_INCOME_FACTOR))
+    return sorted(choices)[:MAX_INCOME_OPTIONS]

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from knowledge import parameters as P
+from knowledge.calculators.plausible import MAX_MONTHLY_WAGE, MAX_MONTHS_PAID
 from knowledge.errors import InvalidInput
 from knowledge.money import round_dong
 
@@ -19,14 +20,17 @@ class UnemploymentQuote:
     months_contributed: int
     region: Optional[str]
     eligible: bool
+    rate: float
     monthly: int
     uncapped: int
     cap: Optional[int]
     capped: bool
     months: int
+    min_months: int
+    window_months: int
     filing_months: int
     start_working_day: int
-    facts: tuple
+    facts: tuple = field(repr=False)
 
     @property
     def total(self) -> int:
@@ -51,21 +55,17 @@ def needs_region(on: dt.date, average_wage: int) -> bool:
 
 def benefit(on: dt.date, average_wage: int, months_contributed: int, region: Optional[str] = None) -> UnemploymentQuote:
     if average_wage is None or average_wage <= 0:
-        raise InvalidInput("wage", "Anh/chị cho tôi biết mức lương đóng BHTN bình quân 6 tháng cuối (ví dụ: 8 triệu).")
-    if average_wage > 2_000_000_000:
-        raise InvalidInput("wage", "Mức lương này có vẻ chưa đúng, anh/chị kiểm tra lại giúp tôi.")
-    if months_contributed is None or months_contributed < 0 or months_contributed > 600:
-        raise InvalidInput("months", "Số tháng đã đóng bảo hiểm thất nghiệp phải từ 0 đến 600 tháng.")
+        raise InvalidInput("wage", "missing")
+    if average_wage > MAX_MONTHLY_WAGE:
+        raise InvalidInput("wage", "implausible", value=average_wage)
+    if months_contributed is None or months_contributed < 0 or months_contributed > MAX_MONTHS_PAID:
+        raise InvalidInput("months", "out_of_range", value=months_contributed, minimum=0, maximum=MAX_MONTHS_PAID)
     if region is not None and region not in REGIONS:
-        raise InvalidInput("region", "Vùng lương tối thiểu là vùng I, II, III hoặc IV.")
-    if region is None and needs_region(on, average_wage):
-        raise InvalidInput(
-            "region",
-            "Với mức lương này, trợ cấp có thể bị giới hạn ở 5 lần lương tối thiểu vùng. "
-            "Anh/chị làm việc ở vùng nào (I, II, III hay IV), hoặc tỉnh/thành phố nào?",
-        )
-    rate_f = P.get("ui_benefit_rate", on)
+        raise InvalidInput("region", "unknown", value=region, allowed=REGIONS)
     cap_f = P.get("ui_benefit_cap_multiple", on)
+    if region is None and needs_region(on, average_wage):
+        raise InvalidInput("region", "needed", multiple=cap_f.value, allowed=REGIONS)
+    rate_f = P.get("ui_benefit_rate", on)
     wage_f = P.get("regional_minimum_wage", on)
     elig_f = P.get("ui_eligibility", on)
     dur_f = P.get("ui_duration", on)
@@ -75,15 +75,18 @@ def benefit(on: dt.date, average_wage: int, months_contributed: int, region: Opt
     months = duration_months(months_contributed, on)
     return UnemploymentQuote(
         on=on,
-        average_wage=average_wage,
-        months_contributed=months_contributed,
+        average_wage=int(average_wage),
+        months_contributed=int(months_contributed),
         region=region,
         eligible=months > 0,
+        rate=rate_f.value,
         monthly=monthly if months else 0,
         uncapped=uncapped,
         cap=cap,
         capped=bool(cap and uncapped > cap),
         months=months,
+        min_months=elig_f.value["min_months"],
+        window_months=elig_f.value["window_months"],
         filing_months=elig_f.value["filing_months"],
         start_working_day=elig_f.value["start_working_day"],
         facts=(rate_f, cap_f, wage_f, elig_f, dur_f),

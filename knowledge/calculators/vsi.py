@@ -7,30 +7,19 @@ from typing import Iterable, List, Tuple
 
 from knowledge import parameters as P
 from knowledge.errors import InvalidInput
-from knowledge.money import round_dong, vnd
-
-GROUP_LABELS = {
-    "poor": "hộ nghèo",
-    "island": "người sống ở xã đảo, đặc khu",
-    "near_poor": "hộ cận nghèo",
-    "ethnic_minority": "người dân tộc thiểu số",
-    "other": "đối tượng khác",
-}
-PERIOD_LABELS = {1: "hằng tháng"}
-
-
-def period_label(months: int) -> str:
-    return PERIOD_LABELS.get(months, f"{months} tháng một lần")
+from knowledge.money import round_dong
 
 
 @dataclass(frozen=True)
 class IncomeRange:
     minimum: int
     maximum: int
-    facts: tuple
+    max_multiple: int
+    facts: tuple = field(repr=False)
 
     @property
     def cautions(self) -> List[str]:
+        """Cautions of the uncertain facts behind the range (the 2027 poverty line)."""
         return [f.caution for f in self.facts if f.uncertain and f.caution]
 
 
@@ -46,6 +35,7 @@ class VsiQuote:
     support_month: int
     net_month: int
     deadline_months: int
+    support_max_months: int
     income_range: IncomeRange
     facts: tuple = field(repr=False)
 
@@ -62,20 +52,8 @@ class VsiQuote:
         return self.net_month * self.period_months
 
     @property
-    def deadline_text(self) -> str:
-        if self.period_months == 1:
-            return "đóng trong tháng"
-        if self.deadline_months == self.period_months:
-            return f"đóng trong {self.period_months} tháng của kỳ"
-        return f"đóng trong {self.deadline_months} tháng đầu của kỳ {self.period_months} tháng"
-
-    @property
-    def cautions(self) -> List[str]:
-        notes = list(self.income_range.cautions)
-        for f in self.facts:
-            if f.name == "vsi_support_max_months" and f.caution:
-                notes.append(f.caution)
-        return notes
+    def deadline_is_whole_period(self) -> bool:
+        return self.deadline_months == self.period_months
 
 
 def payment_periods(on: dt.date) -> Tuple[int, ...]:
@@ -88,45 +66,41 @@ def shortest_period(on: dt.date) -> int:
     return payment_periods(on)[0]
 
 
+def groups(on: dt.date) -> Tuple[str, ...]:
+    """Participant groups with a State support rate, highest rate first."""
+    rates = P.value("vsi_support_rate", on)
+    return tuple(sorted(rates, key=lambda g: -rates[g]))
+
+
 def income_range(on: dt.date) -> IncomeRange:
     """Lowest and highest monthly income one may choose (Law 41/2024 Art. 31(2))."""
     poverty = P.get("rural_poverty_line", on)
     multiple = P.get("vsi_max_income_multiple", on)
     base = P.get("base_salary", on)
-    return IncomeRange(int(poverty.value), int(multiple.value * base.value), (poverty, multiple, base))
+    return IncomeRange(int(poverty.value), int(multiple.value * base.value), multiple.value, (poverty, multiple, base))
 
 
-def best_group(groups: Iterable[str], on: dt.date) -> str:
-    """The group with the highest support rate among those that apply."""
+def best_group(candidates: Iterable[str], on: dt.date) -> str:
+    """The group with the highest support rate among those that apply ("other" when none)."""
     rates = P.value("vsi_support_rate", on)
-    groups = [g for g in groups if g] or ["other"]
-    for g in groups:
+    chosen = [g for g in candidates if g] or ["other"]
+    for g in chosen:
         if g not in rates:
-            raise InvalidInput("group", f"Tôi không biết nhóm “{g}”.")
-    return max(groups, key=lambda g: rates[g])
+            raise InvalidInput("group", "unknown", value=g, allowed=tuple(rates))
+    return max(chosen, key=lambda g: rates[g])
 
 
-def quote(on: dt.date, income: int, groups: Iterable[str] = ("other",), period_months: int = 1) -> VsiQuote:
+def quote(on: dt.date, income: int, groups_: Iterable[str] = ("other",), period_months: int = 1) -> VsiQuote:
     """What a participant pays on day ``on`` for a chosen monthly ``income``."""
     rng = income_range(on)
     if income is None or income <= 0:
-        raise InvalidInput("income", "Anh/chị cho tôi biết mức thu nhập muốn chọn để đóng (ví dụ: 3 triệu).")
+        raise InvalidInput("income", "missing", minimum=rng.minimum, maximum=rng.maximum)
     if income < rng.minimum or income > rng.maximum:
-        raise InvalidInput(
-            "income",
-            f"Mức thu nhập chọn để đóng BHXH tự nguyện phải từ {vnd(rng.minimum)} đến {vnd(rng.maximum)} "
-            f"một tháng (Luật BHXH 2024, Điều 31 khoản 2); anh/chị đưa ra {vnd(income)}. "
-            "Anh/chị chọn lại một mức trong khoảng này nhé.",
-        )
+        raise InvalidInput("income", "out_of_range", value=int(income), minimum=rng.minimum, maximum=rng.maximum)
     deadline_f = P.get("vsi_payment_deadline_months", on)
     if period_months not in deadline_f.value:
-        periods = [PERIOD_LABELS.get(m, f"{m} tháng") for m in payment_periods(on)]
-        raise InvalidInput(
-            "period",
-            f"Phương thức đóng có thể là {', '.join(periods[:-1])} hoặc {periods[-1]} một lần "
-            "(đóng trước nhiều năm thì được giảm trừ theo lãi đầu tư của quỹ, cơ quan BHXH sẽ tính).",
-        )
-    group = best_group(groups, on)
+        raise InvalidInput("period", "unknown", value=period_months, allowed=payment_periods(on))
+    group = best_group(groups_, on)
     rate_f = P.get("vsi_contribution_rate", on)
     support_f = P.get("vsi_support_rate", on)
     cap_f = P.get("vsi_support_max_months", on)
@@ -136,7 +110,7 @@ def quote(on: dt.date, income: int, groups: Iterable[str] = ("other",), period_m
     support = round_dong(rng.minimum * rate * support_rate)
     return VsiQuote(
         on=on,
-        income=income,
+        income=int(income),
         group=group,
         period_months=period_months,
         rate=rate,
@@ -145,16 +119,25 @@ def quote(on: dt.date, income: int, groups: Iterable[str] = ("other",), period_m
         support_month=support,
         net_month=gross - support,
         deadline_months=int(deadline_f.value[period_months]),
+        support_max_months=int(cap_f.value),
         income_range=rng,
         facts=(rate_f, support_f, deadline_f, cap_f) + rng.facts,
     )
 
 
-def support_table(on: dt.date) -> List[tuple]:
-    """(group, rate, support per month, minimum net payment per month) for every group."""
+@dataclass(frozen=True)
+class SupportRow:
+    group: str
+    support_rate: float
+    support_month: int
+    net_month: int
+
+
+def support_table(on: dt.date) -> Tuple[SupportRow, ...]:
+    """State support per group at the lowest income, highest rate first (island shares the poor rate)."""
     rng = income_range(on)
     rows = []
-    for group in ("poor", "near_poor", "ethnic_minority", "other"):
+    for group in groups(on):
         q = quote(on, rng.minimum, [group], shortest_period(on))
-        rows.append((group, q.support_rate, q.support_month, q.net_month))
-    return rows
+        rows.append(SupportRow(group, q.support_rate, q.support_month, q.net_month))
+    return tuple(rows)

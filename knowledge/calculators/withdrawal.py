@@ -7,13 +7,7 @@ from typing import List, Optional
 
 from knowledge import parameters as P
 
-CASE_TEXT = {
-    "retirement_under_15": "đã đủ tuổi nghỉ hưu mà chưa đủ 15 năm đóng và không tiếp tục đóng",
-    "emigration": "ra nước ngoài để định cư",
-    "serious_illness": "mắc bệnh nguy hiểm đến tính mạng (ung thư, bại liệt, xơ gan mất bù, lao nặng, AIDS)",
-    "disability_81": "suy giảm khả năng lao động từ 81% trở lên hoặc khuyết tật đặc biệt nặng",
-    "transitional": "có thời gian đóng trước 01/07/2025, sau 12 tháng không đóng và tổng thời gian đóng dưới 20 năm",
-}
+CASES = ("retirement_under_minimum", "emigration", "serious_illness", "severe_disability", "transitional")
 
 
 @dataclass(frozen=True)
@@ -42,13 +36,13 @@ def check(
     minimum = P.value("pension_min_years", on)
     cases = []
     if reached_retirement_age and years_paid < minimum:
-        cases.append("retirement_under_15")
+        cases.append("retirement_under_minimum")
     if emigrating:
         cases.append("emigration")
     if serious_illness:
         cases.append("serious_illness")
     if disability_81:
-        cases.append("disability_81")
+        cases.append("severe_disability")
     if (
         paid_before_cutoff
         and months_without_contributing >= rule["months_without_contributing"]

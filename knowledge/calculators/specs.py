@@ -1,0 +1,95 @@
+"""One spec per calculator: its typed inputs, the pure computation, and the content that shows it.
+
+A spec says which inputs a calculator needs and of what kind (the dialogue fills them from the
+conversation and asks for the first one missing, with the prompt ``calc.<name>.ask.<input>``); its
+``compute`` is a pure function of (day, inputs) returning a dataclass or raising
+:class:`~knowledge.errors.InvalidInput` naming the field and the limits; the result is shown by the
+content entry ``calc.<name>.result``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+
+from knowledge.calculators import health, pension, unemployment, vsi
+
+# Kinds of value an input takes; the dialogue knows how to read each from a message.
+KINDS = ("amount", "group", "period", "people", "months", "years", "region", "gender", "birth")
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    kind: str
+    required: bool = True
+    # When not required, asked only if the computation says it is needed (InvalidInput code "needed").
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"input {self.name}: unknown kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class CalculatorSpec:
+    name: str
+    inputs: Tuple[Input, ...]
+    compute: Callable[[dt.date, Mapping[str, Any]], Any]
+
+    @property
+    def view(self) -> str:
+        return f"{self.name}_result"
+
+    @property
+    def result_entry(self) -> str:
+        return f"calc.{self.name}.result"
+
+    def prompt_entry(self, input_name: str) -> str:
+        return f"calc.{self.name}.ask.{input_name}"
+
+    def input(self, name: str) -> Input:
+        return next(i for i in self.inputs if i.name == name)
+
+    @property
+    def required(self) -> Tuple[str, ...]:
+        return tuple(i.name for i in self.inputs if i.required)
+
+    def missing(self, values: Mapping[str, Any]) -> Optional[str]:
+        """The first required input without a value."""
+        return next((n for n in self.required if values.get(n) in (None, "")), None)
+
+
+def vsi_result(on: dt.date, i: Mapping[str, Any]) -> vsi.VsiQuote:
+    return vsi.quote(on, int(i["income"]), [i.get("group") or "other"], int(i["period"]))
+
+
+def hi_result(on: dt.date, i: Mapping[str, Any]) -> health.HouseholdQuote:
+    return health.household(on, int(i["people"]))
+
+
+def ui_result(on: dt.date, i: Mapping[str, Any]) -> unemployment.UnemploymentQuote:
+    return unemployment.benefit(on, int(i["wage"]), int(i["months"]), i.get("region"))
+
+
+def pension_result(on: dt.date, i: Mapping[str, Any]) -> pension.PensionEstimate:
+    birth = i["birth"]
+    incomes = pension.default_income_choices(on, i.get("income"))
+    return pension.estimate(on, i["gender"], int(birth["year"]), int(birth.get("month") or 1), float(i["years_paid"]), incomes)
+
+
+SPECS: Dict[str, CalculatorSpec] = {
+    s.name: s
+    for s in (
+        CalculatorSpec("vsi", (Input("income", "amount"), Input("group", "group"), Input("period", "period")), vsi_result),
+        CalculatorSpec("hi", (Input("people", "people"),), hi_result),
+        CalculatorSpec(
+            "ui", (Input("wage", "amount"), Input("months", "months"), Input("region", "region", required=False)), ui_result
+        ),
+        CalculatorSpec(
+            "pension",
+            (Input("gender", "gender"), Input("birth", "birth"), Input("years_paid", "years"),
+             Input("income", "amount", required=False)),
+            pension_result,
+        ),
+    )
+}

@@ -10,7 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import compose, store
+from actions import store
+from knowledge import compose
 from actions.dialogue import Reply, Turn, respond
 from actions.ratelimit import limiter_from_env
 from actions.state import DialogueState

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from actions import compose
-from actions.compose import Message
+from knowledge import compose
+from knowledge.compose import Message
 from actions.inputs import first, read_inputs
 from actions.limits import MAX_MESSAGE_CHARS
 from actions.state import DialogueState, LastAnswer

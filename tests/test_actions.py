@@ -175,7 +175,7 @@ def test_bare_details_start_the_matching_calculator():
 
 def test_too_many_messages_get_a_polite_pause_message():
     respond = ActionRespond()
-    from actions.compose import say
+    from knowledge.compose import say
 
     RATE_LIMIT_REPLY = say("rate_limited", dt.date.fromisoformat(TODAY))
 

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from knowledge import __main__ as cli
-from actions import compose
+from knowledge import compose
 from knowledge import citations, content, parameters
 from knowledge.parameters import Fact, Reference
 

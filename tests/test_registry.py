@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.training_data.message import Message
 
-from actions import compose
+from knowledge import compose
 from actions.dialogue import Turn, respond
 from actions.state import DialogueState
 from knowledge import content, referral

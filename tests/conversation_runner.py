@@ -1,0 +1,111 @@
+"""Run conversation cases (tests/conversations/*.yml) through the dialogue with the real NLU model.
+
+A case is a list of turns: what the user types, and phrases the reply must and must not contain. The
+trained model parses each message (intent and entities, buttons' payloads too), the dialogue answers
+with the state carried from turn to turn, and a failure names the case and the turn. Used by
+tests/test_conversations.py and by the eval report (benchmarks/eval_nlu.py).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import yaml
+
+from actions.dialogue import Reply, Turn, respond
+from actions.state import DialogueState
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES_DIR = Path(__file__).with_name("conversations")
+MODEL = ROOT / "models" / "ansinh.tar.gz"
+DEFAULT_DAY = dt.date(2026, 12, 1)
+
+
+@dataclass
+class TurnResult:
+    user: str
+    reply: str
+    intent: str
+    problems: List[str] = field(default_factory=list)
+
+
+@dataclass
+class CaseResult:
+    name: str
+    category: str
+    turns: List[TurnResult]
+
+    @property
+    def passed(self) -> bool:
+        return all(not t.problems for t in self.turns)
+
+    def explain(self) -> str:
+        lines = [f"case {self.name!r}:"]
+        for n, t in enumerate(self.turns, 1):
+            mark = "FAIL" if t.problems else "ok"
+            lines.append(f"  turn {n} [{mark}] user: {t.user!r} (intent {t.intent})")
+            for p in t.problems:
+                lines.append(f"      {p}")
+            if t.problems:
+                lines.append(f"      reply: {t.reply[:400]!r}")
+        return "\n".join(lines)
+
+
+def load_cases(directory: Path = CASES_DIR) -> List[Dict[str, Any]]:
+    cases = []
+    for path in sorted(directory.glob("*.yml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            case.setdefault("category", path.stem)
+            case["file"] = path.name
+            cases.append(case)
+    return cases
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFC", text).lower()
+
+
+class Parser:
+    """The trained model's NLU (and Rasa's payload reader for "/intent{...}")."""
+
+    def __init__(self, model: Path = MODEL) -> None:
+        from rasa.core.agent import Agent
+
+        self.agent = Agent.load(str(model))
+        self.loop = asyncio.new_event_loop()
+
+    def parse(self, text: str) -> Dict[str, Any]:
+        return self.loop.run_until_complete(self.agent.parse_message(text))
+
+
+def run_case(case: Dict[str, Any], parser: Parser) -> CaseResult:
+    day = dt.date.fromisoformat(str(case.get("date", DEFAULT_DAY)))
+    state = DialogueState()
+    results = []
+    for turn in case["turns"]:
+        text = str(turn["user"])
+        parsed = parser.parse(text)
+        intent = (parsed.get("intent") or {}).get("name") or "nlu_fallback"
+        reply: Reply = respond(Turn(intent, text, list(parsed.get("entities") or []), state, day))
+        state = reply.state
+        said = "\n\n".join(reply.texts)
+        buttons = [b.title for m in reply.messages for b in m.buttons]
+        problems = []
+        for phrase in turn.get("must", []) or []:
+            if _norm(str(phrase)) not in _norm(said):
+                problems.append(f"missing {phrase!r}")
+        for phrase in turn.get("must_not", []) or []:
+            if _norm(str(phrase)) in _norm(said):
+                problems.append(f"must not say {phrase!r}")
+        for title in turn.get("buttons", []) or []:
+            if title not in buttons:
+                problems.append(f"no button {title!r} (buttons: {buttons})")
+        limit = turn.get("max_chars")
+        if limit and len(said) > limit:
+            problems.append(f"reply is {len(said)} characters, over {limit}")
+        results.append(TurnResult(text, said, intent, problems))
+    return CaseResult(str(case["name"]), str(case["category"]), results)

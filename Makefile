@@ -25,7 +25,7 @@ TRAIN_INPUTS := config.yml $(wildcard domain.yml) \
   $(shell find domain data bot -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null | sort) \
   knowledge/__init__.py knowledge/text.py knowledge/errors.py knowledge/referral.py knowledge/data/provinces.json
 
-.PHONY: help venv generate train run shell test test-unit test-stories test-production validate eval bench check clean browser
+.PHONY: help venv generate coverage train run shell test test-unit test-stories test-production validate eval bench check clean browser
 
 help:
 	@echo "make run    - install, train if needed, start Rasa (:5005), actions (:5055) and the web demo (:8080)"
@@ -89,6 +89,13 @@ test-production: $(MODEL)
 	$(BIN)/python -m pytest -q tests -m production
 
 test: $(MODEL) check validate test-unit test-stories test-production
+
+# Branch coverage of the content layer and the calculators under the traceability and worked-case tests.
+coverage: venv
+	@mkdir -p reports
+	$(BIN)/python -m coverage run --branch --include='knowledge/calculators/*,knowledge/content.py,knowledge/views.py,knowledge/compose.py' \
+	  -m pytest -q tests/test_figures_traceable.py tests/test_worked_cases.py tests/test_content.py
+	$(BIN)/python -m coverage report | tee reports/coverage.txt
 
 eval: $(STAMPS)/venv
 	$(BIN)/python benchmarks/eval_nlu.py

@@ -135,6 +135,12 @@ ABBREVIATIONS: Dict[str, str] = {
     "okie": "ok", "uh": "uh", "uk": "uh", "um": "uh", "bik": "biet", "bit": "biet", "wa": "qua",
     "ak": "a", "ah": "a", "nghi": "nghi", "hc": "hoc", "bt": "binh_thuong", "ms": "moi", "trc": "truoc",
     "thg": "thang", "th": "thang",
+    # Zalo/Telegram teen-code (folded): mún, đóq, thj, lm, s, sn, ck/vk...
+    "mun": "muon", "doq": "dong", "thj": "thi", "lm": "lam", "s": "sao",
+    "sn": "sinh nam", "lun": "luon", "cx": "cung", "cg": "cung", "zay": "vay", "dzay": "vay", "za": "vay",
+    "ns": "noi", "nv": "nhan_vien", "gd": "gia_dinh", "tgia": "tham gia", "bjo": "bao gio", "bgio": "bao gio",
+    "vk": "vo", "bme": "bo me", "oy": "roi", "rui": "roi", "roai": "roi", "hnay": "hom nay",
+    "hum": "hom", "mn": "moi nguoi",
 }
 
 

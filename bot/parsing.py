@@ -6,6 +6,7 @@ Nothing here imports Rasa.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -228,10 +229,45 @@ BIRTH = re.compile(
 BIRTH_MONTH = re.compile(r"(?:sinh|sn)\s*thang\s*(?P<m>\d{1,2})\s*(?:nam|/|-)\s*(?P<y>(?:19|20)\d\d)")
 
 
-def find_durations(folded: str) -> List[Tuple[int, int, int]]:
-    """Durations in months: '15 năm' -> 180, '30 tháng' -> 30, '1 năm rưỡi' -> 18."""
+# How number words are spelled when the user types diacritics: "bà năm nay" is not "ba năm" (3 years).
+NUMBER_WORD_SPELLING = {
+    "mot": {"một", "mốt"}, "hai": {"hai"}, "ba": {"ba"}, "bon": {"bốn"}, "tu": {"tư"}, "nam": {"năm"},
+    "lam": {"lăm"}, "sau": {"sáu"}, "bay": {"bảy", "bẩy"}, "tam": {"tám"}, "chin": {"chín"},
+    "muoi": {"mười", "mươi"},
+}
+
+
+def _marked(word: str) -> bool:
+    return "đ" in word or any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", word))
+
+
+def _spelled_as_number(text: Optional[str], spans, a: int, b: int) -> bool:
+    """The number words at folded [a, b) are typed as numbers (or without diacritics at all)."""
+    if text is None or spans is None:
+        return True
+    original = unicodedata.normalize("NFC", text[spans[a][0] : spans[b - 1][1]]).lower()
+    for word in original.split():
+        key = _fold_word(word)
+        if _marked(word) and key in NUMBER_WORD_SPELLING and word not in NUMBER_WORD_SPELLING[key]:
+            return False
+    return True
+
+
+def _fold_word(word: str) -> str:
+    from knowledge.text import fold
+
+    return fold(word)
+
+
+def find_durations(folded: str, text: Optional[str] = None, spans=None) -> List[Tuple[int, int, int]]:
+    """Durations in months: '15 năm' -> 180, '30 tháng' -> 30, '1 năm rưỡi' -> 18.
+
+    With the original ``text`` and its ``spans`` (from ``fold_with_offsets``), number words must be
+    spelled as numbers: "bà năm nay 68 tuổi" has no duration."""
     out = []
     for m in DURATION.finditer(folded):
+        if m.group("w") and not _spelled_as_number(text, spans, m.start("w"), m.end("w")):
+            continue
         n = _small(m.group("d") or m.group("w"))
         if m.group("half"):
             n += Decimal("0.5")
@@ -249,7 +285,7 @@ GROUP_PATTERNS = [
     ("poor", r"ho\s+ngheo|gia dinh ngheo|nha ngheo|\bhn\b(?=\s*(?:,|\.|$|thi|co))|thuoc dien ngheo|so ngheo"),
     ("ethnic_minority", r"dan toc thieu so|\bdtts\b|nguoi dan toc|dong bao dan toc|(?:dan toc|nguoi)\s+(?:tay|thai|muong|khmer|kho me|hmong|h mong|mong|dao|e de|ede|gia rai|ba na|xo dang|cham|nung|san diu|co ho|ra glai)\b"),
     ("island", r"xa dao|dac khu|huyen dao|song (?:tren|ngoai|o) dao|\bo dao\b"),
-    ("other", r"binh thuong|khong thuoc (?:dien|nhom) nao|khong co (?:dien|uu tien) gi|ho kha|ho trung binh|doi tuong khac|nguoi thuong|nhom khac|ko thuoc dien nao|k thuoc dien nao|khong ngheo|ko ngheo"),
+    ("other", r"(?:(?<=ho )|(?<=nha )|(?<=dien )|(?<=la )|(?<=thuoc )|(?<=dinh )|(?<=nguoi )|^\s*)binh thuong|khong thuoc (?:dien|nhom) nao|khong co (?:dien|uu tien) gi|ho kha|ho trung binh|doi tuong khac|nguoi thuong|nhom khac|ko thuoc dien nao|k thuoc dien nao|khong ngheo|ko ngheo"),
 ]
 GENDER_PATTERNS = [
     ("female", r"\b(?:nu|phu nu|dan ba|con gai|lao dong nu|gioi tinh nu|me bim)\b"),
@@ -280,6 +316,31 @@ def _province_patterns():
 SHORT_ALIAS_NEEDS_ACCENT = {"hue"}
 
 
+@lru_cache(maxsize=1)
+def _province_spellings() -> Dict[str, List[str]]:
+    """folded alias -> the spellings with diacritics the directory uses for it."""
+    from knowledge import referral
+
+    names: List[str] = []
+    for p in referral.provinces():
+        names += [p.name, p.name.replace("TP ", "")] + list(p.former) + list(referral.EXTRA_ALIASES.get(p.name, []))
+        for f in p.former:
+            names += list(getattr(referral, "_EXTRA_FORMER", {}).get(f, []))
+    table: Dict[str, List[str]] = {}
+    for n in names:
+        table.setdefault(referral._key(n), []).append(n)
+    return table
+
+
+def _spelling_ok(alias: str, original: str) -> bool:
+    from bot.gazetteer import spelling_agrees
+
+    spellings = [s for s in _province_spellings().get(alias, []) if _marked(s)]
+    if not spellings or not _marked(original):
+        return True
+    return any(spelling_agrees(original.replace("-", " "), s.replace("-", " ")) for s in spellings)
+
+
 def find_provinces(text: str, folded: str, spans) -> List[Found]:
     out: List[Found] = []
     taken: List[Tuple[int, int]] = []
@@ -294,6 +355,10 @@ def find_provinces(text: str, folded: str, spans) -> List[Found]:
                 continue
             if alias in {"hn", "sg"} and not re.search(rf"(?:o|tai|tp|thanh pho|song|que|lam)\s+{alias}(?![a-z])", folded):
                 continue
+            if re.match(r"\s+(?:thuong|duong)\b", folded[b:]) and alias in ("thai binh", "hoa binh"):
+                continue  # "mang thai bình thường", "Thái Bình Dương"
+            if not _spelling_ok(alias, original):
+                continue  # "hai phòng" (two rooms) is not Hải Phòng
             taken.append((a, b))
             out.append(Found("province", start, end, target, original))
     return out
@@ -327,9 +392,15 @@ def extract(text: str) -> List[Found]:
     for months, rx in PERIOD_PATTERNS:
         for m in re.finditer(rx, folded):
             add("period", m.start(), m.end(), months)
-    for a, b, value in find_durations(folded):
+    amount_ends = [f.end for f in found if f.entity == "amount"]
+    for a, b, value in find_durations(folded, text, spans):
+        # "3 củ 1 tháng", "8tr/tháng": per month, not one month of anything.
+        if value == 1 and any(re.fullmatch(r"\s*/?\s*", text[e : spans[a][0]] or "") for e in amount_ends if e <= spans[a][0]):
+            continue
         add("duration", a, b, value)
     for m in PEOPLE.finditer(folded):
+        if m.group("w") and not _spelled_as_number(text, spans, m.start("w"), m.end("w")):
+            continue
         add("people", m.start(), m.end(), int(_small(m.group("d") or m.group("w"))))
     for m in BIRTH_MONTH.finditer(folded):
         add("birth", m.start(), m.end(), _birth(int(m.group("y")), int(m.group("m"))))

@@ -40,3 +40,29 @@ def match(text: str) -> Optional[str]:
         if rx.match(t):
             return intent
     return None
+
+
+# --- emoji and sticker-only messages -----------------------------------------------------------------
+
+# Faces and symbols that say the person is sad, crying, worried or desperate.
+DISTRESS_EMOJI = frozenset("😭😢😞🥺😥😰😓😔☹🙁😿💔😩😫😖😣😟😕🥲😪")
+DISTRESS_TEXT = re.compile(
+    r"(?:^|\s)(?:hu ?hu+|hic+|hix+|huhu+|t_t|tt_tt|buon qua|kho qua|tuyet vong|be tac|cung duong|"
+    r"chan qua|met moi qua|khong biet lam sao|ko biet lam sao|k biet lam sao|khong con cach nao)(?:\s|$)"
+)
+DISTRESS_EMOTICON = re.compile(r":'\(|:-?\(+|=\(|;\(")
+
+
+def is_only_symbols(text: str) -> bool:
+    """True for a message of emoji, stickers' text stand-ins, punctuation or symbols only (no letter or digit)."""
+    stripped = "".join(ch for ch in (text or "") if not ch.isspace())
+    return bool(stripped) and not any(ch.isalnum() for ch in stripped)
+
+
+def is_distressed(text: str) -> bool:
+    """True when the message carries distress: crying/sad emoji (😭😢😞🥺…), ":(", "huhu", "bế tắc quá"…"""
+    if not text:
+        return False
+    if any(ch in DISTRESS_EMOJI for ch in text) or DISTRESS_EMOTICON.search(text):
+        return True
+    return bool(DISTRESS_TEXT.search(" " + normalise(text) + " "))

@@ -45,7 +45,9 @@ def test_same_lemmas_with_and_without_diacritics_and_abbreviations():
     "text, lemma",
     [("ko", "khong"), ("k", "khong"), ("hok", "khong"), ("kg", "khong"), ("đc", "duoc"), ("dc", "duoc"),
      ("j", "gi"), ("bn", "bao_nhieu"), ("cty", "cong_ty"), ("BHYT", "bhyt"), ("bảo hiểm y tế", "bhyt"),
-     ("bao hiem that nghiep", "bhtn"), ("nợ lương", "no_luong"), ("2tr", "so_tien"), ("3", "so")],
+     ("bao hiem that nghiep", "bhtn"), ("nợ lương", "no_luong"), ("2tr", "so_tien"), ("3", "so"),
+     ("mún", "muon"), ("đóq", "dong"), ("thj", "thi"), ("lm", "lam"), ("s", "sao"), ("sn", "sinh nam"),
+     ("đki", "dang_ky"), ("z", "vay"), ("khum", "khong"), ("vk", "vo"), ("hnay", "hom nay")],
 )
 def test_abbreviations_and_terms(text, lemma):
     assert lemma_text(text) == lemma

@@ -133,3 +133,28 @@ def test_word_numbers_need_a_space_before_the_unit():
     assert _ents("hai người")["people"] == 2
     assert _ents("ba năm")["duration"] == 36
     assert _ents("14,5 năm")["duration"] == 174
+
+
+@pytest.mark.parametrize(
+    "text, entity",
+    [
+        ("bà năm nay 68 tuổi", "duration"),  # "bà", not the number three
+        ("thu nhap e tam 3 cu 1 thang", "duration"),  # per month, not one month
+        ("lương 8tr/tháng", "duration"),
+        ("thuê hai phòng trọ", "province"),  # two rooms, not Hải Phòng
+        ("mang thai bình thường", "group"),
+        ("mang thai bình thường", "province"),
+        ("thai binh thuong", "province"),
+    ],
+)
+def test_spelling_and_per_month_are_respected(text, entity):
+    assert entity not in _ents(text)
+
+
+@pytest.mark.parametrize(
+    "text, entity, value",
+    [("bà năm nay 68 tuổi", "age", 68), ("thu nhap e tam 3 cu 1 thang", "amount", 3_000_000), ("ở Hải Phòng", "province", "Hải Phòng"),
+     ("o hai phong", "province", "Hải Phòng"), ("quê thai binh", "province", "Hưng Yên"), ("đóng ba năm", "duration", 36)],
+)
+def test_spelling_checks_keep_real_entities(text, entity, value):
+    assert _ents(text)[entity] == value

@@ -65,8 +65,12 @@ class ActionRespond(Action):
             entities=list(latest.get("entities") or []),
             state=state_of(tracker),
             today=day,
+            ranking=list(latest.get("intent_ranking") or []),
+            segments=list(latest.get("segments") or []),
         )
         reply = respond(turn)
+        if reply.handoff:
+            open_case(tracker, reply, day)
         send(dispatcher, reply)
         if reply.record_referral:
             try:
@@ -76,27 +80,15 @@ class ActionRespond(Action):
         return [SlotSet(STATE_SLOT, reply.state.to_dict())]
 
 
-class ActionHandoff(Action):
-    """Records a case for union staff / legal aid and tells the user what happens next."""
-
-    def name(self) -> Text:
-        return "action_handoff"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        day = today()
-        user_texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][-5:]
-        state = state_of(tracker)
-        reg = registry()
-        try:
-            case_id = store.open_case(tracker.sender_id, channel_of(tracker), state.topic, state.province, "\n".join(user_texts))
-        except Exception:  # noqa: BLE001
-            logger.exception("could not open a case")
-            dispatcher.utter_message(text=compose.say(reg.message("handoff.failed"), day))
-            return []
-        button = reg.button("referral:dispute")
-        dispatcher.utter_message(
-            text=compose.say(reg.message("handoff.opened"), day, {"case_id": case_id}),
-            buttons=[{"title": button.title, "payload": button.payload}],
-        )
-        state.topic = "human_handoff"
-        return [SlotSet(STATE_SLOT, state.to_dict())]
+def open_case(tracker: Tracker, reply: Reply, day: dt.date) -> None:
+    """Record a case for union staff and legal aid, and tell the user what happens next."""
+    reg = registry()
+    user_texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][-5:]
+    state = reply.state
+    try:
+        case_id = store.open_case(tracker.sender_id, channel_of(tracker), state_of(tracker).topic, state.province, "\n".join(user_texts))
+    except Exception:  # noqa: BLE001 - the user must hear that it failed, and what to do instead
+        logger.exception("could not open a case")
+        reply.say(compose.say(reg.message("handoff.failed"), day))
+        return
+    reply.say(compose.say(reg.message("handoff.opened"), day, {"case_id": case_id}), [reg.button("referral:dispute")])

@@ -7,15 +7,18 @@ topic, button and calculator from the registry (``knowledge/topics.yaml``) and t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
 from knowledge import compose
 from knowledge.compose import Message
-from actions.inputs import first, read_inputs
+from actions.inputs import changed, first, inputs_for, known_inputs
 from actions.limits import MAX_MESSAGE_CHARS
 from actions.state import DialogueState, LastAnswer
+from bot import gazetteer
+from bot import situation as S
 from knowledge import content, referral
 from knowledge.calculators.specs import SPECS
 from knowledge.errors import InvalidInput, UnknownProvince
@@ -27,7 +30,8 @@ ASKS_TO_CALCULATE = re.compile(
     r"\b(?:tinh (?:giup|gium|dum|thu|xem|cho|hop|ra|luong|tien|tro|muc|bhyt|bhxh|bhtn|tctn|tuoi)|uoc tinh|may tinh)\b"
 )
 # Intents that carry details or yes/no rather than a question of their own.
-CONTEXT_INTENTS = ("inform", "nlu_fallback", "affirm", "deny")
+CONTEXT_INTENTS = ("inform", "nlu_fallback", "affirm", "deny", "dont_know")
+PLACE_ONLY_WORDS = 4
 DETAIL_ENTITIES = {"amount", "group", "period", "people", "duration", "birth", "gender", "age", "region"}
 
 
@@ -38,6 +42,8 @@ class Turn:
     entities: List[Dict[str, Any]]
     state: DialogueState
     today: dt.date
+    ranking: List[Dict[str, Any]] = field(default_factory=list)  # the classifier's intents, best first
+    segments: List[Dict[str, Any]] = field(default_factory=list)  # the questions of a message asking several
 
 
 @dataclass
@@ -46,6 +52,7 @@ class Reply:
     state: DialogueState = field(default_factory=DialogueState)
     record_referral: Optional[tuple] = None  # (problem, province)
     topic: Optional[str] = None  # what the reply answered (a topic key, calc:<name>, referral:<kind>)
+    handoff: bool = False  # the user asked for a person: the action opens a case and says so
 
     def say(self, text: str, buttons: Optional[List[Button]] = None) -> "Reply":
         self.messages.append(Message(text, list(buttons or [])))
@@ -68,8 +75,40 @@ def answer_topic(topic: Topic, turn: Turn, reply: Reply, inputs: Optional[Mappin
         reply.messages.append(compose.answer(rendered, turn.today, buttons))
         reply.state.last = LastAnswer(topic.content_key, inputs)
         reply.state.topic = topic.key
+        reply.state.offer = topic.offer
+        if topic.offer and topic.offer.startswith("referral:"):
+            reply.state.referral = topic.offer[9:]  # the answer asked for the province
     reply.topic = topic.key
     return reply
+
+
+def follow(target: str, turn: Turn, reply: Reply) -> Reply:
+    """Do what a button leading to ``target`` does (a "có" to an offer)."""
+    reg = registry()
+    if target.startswith("calc:"):
+        return run_calculator(target[5:], inputs_for(SPECS[target[5:]], known_inputs(turn.state.situation, turn.today)), turn, reply)
+    if target.startswith("referral:"):
+        kind = target[9:]
+        return refer(kind, turn.state.province, turn, reply) if turn.state.province else ask_province(kind, turn, reply)
+    topic = reg.topic(target)
+    if topic.does == "handoff":
+        return handoff(turn, reply)
+    return answer_topic(topic, turn, reply, {})
+
+
+def handoff(turn: Turn, reply: Reply) -> Reply:
+    """The user wants a person: the action opens the case and tells them what happens next."""
+    reply.state.clear_pending()
+    reply.handoff = True
+    reply.topic = "human_handoff"
+    reply.state.topic = "human_handoff"
+    return reply
+
+
+def cancel(topic: Topic, turn: Turn, reply: Reply) -> Reply:
+    reply.state.clear_pending()
+    reply.topic = topic.key
+    return reply.say(compose.say(topic.content_key, turn.today), registry().buttons_of(topic.key))
 
 
 def run_calculator(name: str, inputs: Dict[str, Any], turn: Turn, reply: Reply) -> Reply:
@@ -97,21 +136,35 @@ def run_calculator(name: str, inputs: Dict[str, Any], turn: Turn, reply: Reply) 
     return reply
 
 
-def refer(kind: str, place: str, turn: Turn, reply: Reply) -> Reply:
-    """The offices for ``kind`` in the province the user named (or ask again for an unknown name)."""
-    reply.topic = f"referral:{kind}"
+def refer(kind: str, province: str, turn: Turn, reply: Reply, former: Optional[str] = None, brief: bool = False) -> Reply:
+    """The offices for ``kind`` in ``province`` (a current unit); ``former``: the old name the user used."""
+    reply.topic = reply.topic or f"referral:{kind}"
     try:
-        province = referral.find(place)
+        unit = referral.find(province)
     except UnknownProvince as err:
         reply.state.referral = kind
         return reply.say(compose.say("error.province.unknown", turn.today, {"name": err.name}))
-    reply.state.clear_pending()
-    reply.state.province = province.name
-    reply.record_referral = (kind, province.name)
-    rendered = content.render(registry().message("referral"), turn.today, {"place": place, "problem": kind})
-    reply.state.last = LastAnswer("referral", {"place": place, "problem": kind})
+    if not brief:
+        reply.state.clear_pending()
+    reply.state.province = unit.name
+    reply.record_referral = (kind, unit.name)
+    inputs = {"province": unit.name, "problem": kind, "former": former}
+    rendered = content.render(registry().message("referral"), turn.today, inputs)
+    if brief:
+        reply.messages.append(compose.brief(rendered, turn.today, compose.SEVERAL_BUDGET // 2, registry().button("human_handoff")))
+        return reply
+    reply.state.last = LastAnswer("referral", inputs)
     reply.messages.append(compose.answer(rendered, turn.today, [registry().button("human_handoff")]))
     return reply
+
+
+def ask_which_province(kind: str, place: Place, turn: Turn, reply: Reply) -> Reply:
+    """An old name that now spans several units: ask which, with a button for each."""
+    reply.state.referral = kind
+    reply.topic = f"referral:{kind}"
+    buttons = [Button(c, f'/inform{json.dumps({"province": c}, ensure_ascii=False)}', f"province:{c}") for c in place.candidates]
+    return reply.say(compose.say(registry().message("which_province"), turn.today,
+                                 {"former": place.former, "candidates": list(place.candidates)}), buttons)
 
 
 def ask_province(kind: str, turn: Turn, reply: Reply) -> Reply:
@@ -138,40 +191,159 @@ def show_basis(turn: Turn, reply: Reply) -> Reply:
     return reply.say(text or compose.say(registry().message("no_basis"), turn.today))
 
 
+CLARIFY_MIN_CONFIDENCE = 0.1
+CLARIFY_MAX_TOPICS = 3
+
+
+def likely_topics(turn: Turn) -> List[Topic]:
+    """Answer topics the classifier thought likely, best first (for a clarifying question)."""
+    reg = registry()
+    found = []
+    for r in turn.ranking:
+        topic = reg.topics.get(r.get("name") or "")
+        if topic and topic.own_intent and topic.does == "answer" and (r.get("confidence") or 0) >= CLARIFY_MIN_CONFIDENCE:
+            found.append(topic)
+    return found[:CLARIFY_MAX_TOPICS]
+
+
 def fallback(turn: Turn, reply: Reply) -> Reply:
+    """Unsure: ask between the two or three likely topics; with no likely topic, offer the menu."""
+    reg = registry()
+    likely = likely_topics(turn)
+    if len(likely) >= 2:
+        reply.topic = "clarify"
+        return reply.say(compose.say(reg.message("clarify"), turn.today),
+                         [reg.button(t.key) for t in likely] + [reg.button("human_handoff")])
     reply.topic = "fallback"
-    return reply.say(compose.say(registry().message("fallback"), turn.today), registry().menu_buttons())
+    return reply.say(compose.say(reg.message("fallback"), turn.today), reg.menu_buttons())
+
+
+def several_questions(turn: Turn) -> List[Topic]:
+    """The distinct answer topics of a message that asks several things, in the order asked."""
+    reg = registry()
+    topics: List[Topic] = []
+    for seg in turn.segments:
+        topic = reg.topics.get(seg.get("intent") or "")
+        if topic and topic.own_intent and topic.does == "answer" and topic not in topics:
+            topics.append(topic)
+    return topics if len(topics) >= 2 else []
+
+
+def answer_several(topics: List[Topic], turn: Turn, reply: Reply) -> Reply:
+    """Each question briefly, with a button to its whole answer."""
+    reg = registry()
+    share = compose.SEVERAL_BUDGET // len(topics)
+    for topic in topics:
+        rendered = content.render(topic.content_key, turn.today, entity_values(turn.entities))
+        reply.messages.append(compose.brief(rendered, turn.today, share, reg.button(topic.key)))
+        reply.state.topic = topic.key
+        reply.state.last = LastAnswer(topic.content_key, {})
+    reply.topic = "several"
+    return reply
 
 
 # --- routing ---------------------------------------------------------------------------------------------
 
 def respond(turn: Turn) -> Reply:
+    reply = route(turn)
+    topics = several_questions(turn)
+    if topics and reply.topic in {t.key for t in topics}:
+        return answer_several(topics, turn, Reply(state=DialogueState.from_dict(turn.state.to_dict())))
+    return reply
+
+
+@dataclass
+class Place:
+    """A province the message names: the current unit, or the units an old name now spans."""
+
+    candidates: tuple
+    former: Optional[str] = None  # the old name as the directory spells it, when the user used one
+
+    @property
+    def province(self) -> Optional[str]:
+        return self.candidates[0] if len(self.candidates) == 1 else None
+
+
+def place_in(text: str, asked: bool) -> Optional[Place]:
+    """The province a message names (abbreviations and old names too); a bare answer when it was asked."""
+    found = gazetteer.find_provinces(text)
+    if found:
+        m = found[0]
+        kind = (m.info or {}).get("kind")
+        return Place(tuple(m.candidates), m.key if kind in ("former_2025", "historical") else None)
+    if asked and text.strip() and not text.startswith("/"):
+        try:
+            province = referral.find(text.strip(" .!?"))
+        except UnknownProvince:
+            return None
+        return Place((province.name,), referral.former_name(text))
+    return None
+
+
+def route(turn: Turn) -> Reply:
     reg = registry()
     reply = Reply(state=DialogueState.from_dict(turn.state.to_dict()))
     state = turn.state
     text = turn.text or ""
     if len(text) > MAX_MESSAGE_CHARS:
         return reply.say(compose.say(reg.message("too_long"), turn.today, {"limit": MAX_MESSAGE_CHARS}))
+    if text.strip() and not any(ch.isalnum() for ch in text):
+        # Emoji or stickers only: a kind word and the offer of a person, not small talk.
+        reply.topic = "symbols"
+        return reply.say(compose.say(reg.message("symbols"), turn.today), [reg.button(t) for t in reg.comfort])
     topic = reg.resolve(turn.intent, turn.entities)
-    province = first_entity(turn.entities, "province")
+    payload = text.startswith("/")
+
+    # Every message tells something about the person: read it into the situation.
+    asked = state.asked if state.calc else ("province" if state.referral else None)
+    update = S.SituationUpdate() if payload else S.read(text, turn.today, asked)
+    sit = S.apply(state.situation, update)
+    reply.state.situation = sit
+    known = known_inputs(sit, turn.today)
+    now = changed(known_inputs(state.situation, turn.today), known)
+    short = len(fold(text).split()) <= PLACE_ONLY_WORDS
+    place = place_in(text, asked == "province" or short) if not payload else (
+        Place((first(turn.entities, "province"),)) if first(turn.entities, "province") else None)
+    if place and place.province:
+        reply.state.province = place.province
+    dont_know = turn.intent == "dont_know" or bool(asked and S.ASKED_ALIASES.get(asked, asked) in update.unknown)
 
     # Controls work on the last answer, whatever is in progress.
     if topic and topic.does == "more":
         return show_more(turn, reply)
     if topic and topic.does == "basis":
         return show_basis(turn, reply)
+    if topic and topic.does == "cancel":
+        return cancel(topic, turn, reply)
+    if topic and topic.does == "handoff":
+        return handoff(turn, reply)
 
-    # 1. A referral waiting for the province gets it.
+    # 0. "Có" / "không" to what the last answer offered.
+    if state.offer and turn.intent in ("affirm", "deny") and not now:
+        reply.state.clear_pending()
+        if turn.intent == "affirm":
+            return follow(state.offer, turn, reply)
+        reply.topic = "declined"
+        return reply.say(compose.say(reg.message("declined"), turn.today))
+
+    # 1. A referral waiting for the province gets it (or asks which, for an old name now split).
     if state.referral:
-        if province:
-            return refer(state.referral, entity_text(turn, province), turn, reply)
-        if turn.intent in ("inform", "nlu_fallback"):
-            return refer(state.referral, text.strip(), turn, reply)
+        if place and place.province:
+            return refer(state.referral, place.province, turn, reply, place.former)
+        if place:
+            return ask_which_province(state.referral, place, turn, reply)
+        if turn.intent in ("inform", "nlu_fallback", "dont_know") and not now:
+            reply.state.referral = state.referral
+            return reply.say(compose.say("error.province.unknown", turn.today, {"name": text.strip()}))
 
     # 2. A calculator waiting for an input gets it, whatever the classifier thought of a short answer.
     if state.calc in SPECS:
         spec = SPECS[state.calc]
-        got = read_inputs(spec, text, turn.entities, state.asked, turn.today)
+        if dont_know and state.asked:
+            # What the choice means, then the same question again.
+            reply.say(compose.say(f"help.{state.asked}", turn.today))
+            return reply.say(compose.say(spec.prompt_entry(state.asked), turn.today, state.inputs))
+        got = inputs_for(spec, now)
         if got or turn.intent in CONTEXT_INTENTS:
             if not got:
                 reply.say(compose.say(reg.message("not_understood"), turn.today))
@@ -179,77 +351,70 @@ def respond(turn: Turn) -> Reply:
             return run_calculator(spec.name, {**state.inputs, **got}, turn, reply)
     reply.state.clear_pending()
 
-    if topic is not None:
-        # 3. Referrals: the kind a button names, else the last topic's, else a dispute.
+    # 3. A follow-up that changes a value of the last result ("còn 12 triệu thì sao?", "à nhầm, 4 người").
+    if state.last_calc in SPECS:
+        spec = SPECS[state.last_calc]
+        got = inputs_for(spec, now)
+        follows = update.followup or update.correction or topic is None or topic.does == "context" or topic.calculator == spec.name
+        if got and follows:
+            return run_calculator(spec.name, {**state.last_inputs, **got}, turn, reply)
+
+    # A message that only names a place ("sg", "hà tây") is a detail, whatever small talk it resembles.
+    only_place = place is not None and not now and len(fold(text).split()) <= PLACE_ONLY_WORDS
+    if topic is not None and topic.does != "context" and not (only_place and topic.does == "smalltalk"):
+        # 4. Referrals: the kind a button names, else the last topic's, else a dispute.
         if topic.does == "referral":
             kind = first(turn.entities, "referral") or (reg.topics[state.topic].referral if state.topic in reg.topics else None) or "dispute"
-            place = entity_text(turn, province) if province else state.province
-            return refer(kind, place, turn, reply) if place else ask_province(kind, turn, reply)
-        # 4. A question that carries a calculator's inputs, or asks to compute, starts the calculator.
+            province = (place.province if place else None) or state.province
+            if place and not place.province:
+                return ask_which_province(kind, place, turn, reply)
+            return refer(kind, province, turn, reply, place.former if place else None) if province else ask_province(kind, turn, reply)
+        # 5. A question that carries a calculator's first input, or asks to compute, starts the calculator
+        #    with everything the conversation already knows.
         calc = topic.calculator or (reg.calculator_of_intent(topic.intent) if first(turn.entities, "request") == "calc" else None)
         if calc:
             spec = SPECS[calc]
-            got = read_inputs(spec, text, turn.entities, None, turn.today)
-            asked = first(turn.entities, "request") == "calc" or ASKS_TO_CALCULATE.search(fold(text))
-            if state.last_calc == calc and got and not asked:
-                # A follow-up that changes one value of the last result ("còn hộ nghèo thì sao?").
-                return run_calculator(calc, {**state.last_inputs, **got}, turn, reply)
-            if spec.inputs[0].name in got or asked:
-                return run_calculator(calc, got, turn, reply)
-        # 5. An answer (with the offices when a dispute names the province).
+            wants = first(turn.entities, "request") == "calc" or ASKS_TO_CALCULATE.search(fold(text))
+            if wants or spec.inputs[0].name in now:
+                return run_calculator(calc, inputs_for(spec, known), turn, reply)
+        # 6. An answer (with the offices when a dispute names the province).
         if topic.does in ("answer", "smalltalk"):
-            answer_topic(topic, turn, reply)
-            if topic.referral == "dispute" and province and topic.key != "legal_aid_request":
-                refer("dispute", entity_text(turn, province), turn, reply)
+            if topic.key == "greet":
+                reply.state.clear_pending()  # a greeting (Telegram's /start too) starts again
+            answer_topic(topic, turn, reply, {**entity_values(turn.entities), **known})
+            if topic.referral == "dispute" and place and place.province and topic.key != "legal_aid_request":
+                refer("dispute", place.province, turn, reply, place.former, brief=True)
             return reply
 
-    # 6. Details without a question: a calculator they fit, a follow-up on the last result or topic.
-    if turn.intent in ("inform", "nlu_fallback"):
-        names = {e.get("entity") for e in turn.entities}
-        if state.last_calc in SPECS:
-            got = read_inputs(SPECS[state.last_calc], text, turn.entities, None, turn.today)
-            if got:
-                return run_calculator(state.last_calc, {**state.last_inputs, **got}, turn, reply)
-        guessed = calculator_for(names)
-        if guessed and (not state.topic or len(names & DETAIL_ENTITIES) >= 2):
-            return run_calculator(guessed, read_inputs(SPECS[guessed], text, turn.entities, None, turn.today), turn, reply)
-        if state.topic in reg.topics:
+    # 7. Details without a question: the calculator they fit, or the last topic answered for them.
+    if now or place:
+        if place and state.topic in reg.topics and not now:
             last = reg.topics[state.topic]
-            if province:
-                return refer(last.referral or "dispute", entity_text(turn, province), turn, reply)
-            if last.calculator and names & DETAIL_ENTITIES:
-                got = read_inputs(SPECS[last.calculator], text, turn.entities, None, turn.today)
-                if SPECS[last.calculator].inputs[0].name in got:
-                    return run_calculator(last.calculator, got, turn, reply)
-            if last.does == "answer" and names & DETAIL_ENTITIES:
-                return answer_topic(last, turn, reply)
+            if place.province:
+                return refer(last.referral or "dispute", place.province, turn, reply, place.former)
+            return ask_which_province(last.referral or "dispute", place, turn, reply)
+        last = reg.topics.get(state.topic or "")
+        if last and last.calculator and last.calculator != state.last_calc and SPECS[last.calculator].inputs[0].name in known:
+            return run_calculator(last.calculator, inputs_for(SPECS[last.calculator], known), turn, reply)
+        guessed = calculator_for(set(now))
+        if guessed:
+            return run_calculator(guessed, inputs_for(SPECS[guessed], known), turn, reply)
+        if last and last.does == "answer":
+            return answer_topic(last, turn, reply, {**entity_values(turn.entities), **known})
     return fallback(turn, reply)
 
 
 def calculator_for(names: set) -> Optional[str]:
-    """The calculator a bare set of details points to, if any."""
+    """The calculator a bare set of details (input names) points to, if any."""
     if "people" in names:
         return "hi"
-    if names & {"gender", "birth"}:
+    if names & {"gender", "birth"} and "years_paid" in names:
         return "pension"
-    if "amount" in names and names & {"group", "period"}:
+    if "income" in names and names & {"group", "period"}:
         return "vsi"
-    if "amount" in names and "duration" in names:
+    if "wage" in names and "months" in names:
         return "ui"
     return None
-
-
-def first_entity(entities: List[Dict[str, Any]], name: str) -> Optional[Dict[str, Any]]:
-    return next((e for e in entities if e.get("entity") == name), None)
-
-
-def entity_text(turn: Turn, entity: Dict[str, Any]) -> str:
-    """What the user typed for an entity (the old province name matters: "Long An" -> Tây Ninh)."""
-    if entity.get("text"):
-        return entity["text"]
-    if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
-        return turn.text[entity["start"] : entity["end"]]
-    return str(entity.get("value", ""))
 
 
 def entity_values(entities: List[Dict[str, Any]]) -> Dict[str, Any]:

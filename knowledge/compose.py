@@ -16,6 +16,8 @@ from knowledge.money import date_vi
 from knowledge.registry import Button, registry
 
 BASIS_BUDGET = 120
+# A reply that answers several questions at once: all its answers together.
+SEVERAL_BUDGET = 1000
 
 
 @dataclass
@@ -68,3 +70,17 @@ def answer(rendered: content.Rendered, on: dt.date, buttons: Sequence[Button] = 
     reg = registry()
     extra = ([reg.control("more")] if rendered.more else []) + ([reg.control("basis")] if basis else [])
     return Message("\n\n".join(parts), list(buttons) + extra)
+
+
+def brief(rendered: content.Rendered, on: dt.date, budget: int, full: Button) -> Message:
+    """The first lines of an answer, within ``budget`` characters, its basis, and a button to all of it."""
+    lines, used = [], 0
+    basis = short_basis(rendered.facts, on)
+    room = budget - len(basis) - 2
+    for line in rendered.text.split("\n"):
+        if lines and used + len(line) + 1 > room:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    parts = ["\n".join(lines)] + ([basis] if basis else [])
+    return Message("\n\n".join(parts), [full])

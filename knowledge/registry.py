@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_INTENTS = ROOT / "domain" / "intents.yml"
 RULES = ROOT / "data" / "rules.yml"
 
-DOES = ("answer", "context", "referral", "handoff", "basis", "more", "smalltalk")
+DOES = ("answer", "context", "referral", "handoff", "basis", "more", "smalltalk", "cancel")
 REFERRAL_KINDS = ("insurance", "dispute", "unemployment")
 DEFAULT_ACTION = "action_respond"
 # Entities a payload may carry: which calculator to start, which offices, which sub-answer.
@@ -50,6 +50,7 @@ class Topic:
     referral: Optional[str] = None
     buttons: Tuple[Tuple[str, Optional[str]], ...] = ()  # (target, title override)
     action: str = DEFAULT_ACTION
+    offer: Optional[str] = None  # a button target the answer offers; "có" accepts it
 
     @property
     def own_intent(self) -> bool:
@@ -77,6 +78,7 @@ class Registry:
     menu: Tuple[Tuple[str, str], ...]  # (topic key, title)
     controls: Mapping[str, str]
     messages: Tuple[str, ...] = field(default_factory=tuple)
+    comfort: Tuple[str, ...] = field(default_factory=tuple)
 
     # --- lookups -------------------------------------------------------------------------------
     @property
@@ -157,6 +159,7 @@ class Registry:
         for name in self.calculators:
             out += [(f"calc:{name}", b) for b in self.buttons_of(f"calc:{name}")]
         out += [("controls", self.control(n)) for n in self.controls]
+        out += [("comfort", self.button(t)) for t in self.comfort]
         return out
 
 
@@ -180,7 +183,7 @@ def load(path: Path = REGISTRY_FILE) -> Registry:
     topics: Dict[str, Topic] = {}
     for key, t in (raw.get("topics") or {}).items():
         t = t or {}
-        unknown = set(t) - {"label", "intent", "does", "calculator", "referral", "buttons", "action"}
+        unknown = set(t) - {"label", "intent", "does", "calculator", "referral", "buttons", "action", "offer"}
         if unknown:
             raise RegistryError(f"topics.{key}: unknown fields {sorted(unknown)}")
         does = t.get("does", "answer")
@@ -198,6 +201,7 @@ def load(path: Path = REGISTRY_FILE) -> Registry:
             referral=referral,
             buttons=_buttons(t.get("buttons"), f"topics.{key}"),
             action=t.get("action", DEFAULT_ACTION),
+            offer=t.get("offer"),
         )
     calculators = {
         name: Calculator(name, c["intent"], c["label"], c.get("referral"), _buttons(c.get("buttons"), f"calculators.{name}"))
@@ -205,7 +209,8 @@ def load(path: Path = REGISTRY_FILE) -> Registry:
     }
     referrals = {kind: r["label"] for kind, r in (raw.get("referrals") or {}).items()}
     menu = tuple(next(iter(m.items())) if isinstance(m, dict) else (m, None) for m in raw.get("menu") or ())
-    return Registry(topics, calculators, referrals, menu, dict(raw.get("controls") or {}), tuple(raw.get("messages") or ()))
+    return Registry(topics, calculators, referrals, menu, dict(raw.get("controls") or {}), tuple(raw.get("messages") or ()),
+                    tuple(raw.get("comfort") or ()))
 
 
 @lru_cache(maxsize=1)
@@ -226,10 +231,15 @@ def problems(reg: Registry, content_keys: Iterable[str], calculator_specs: Mappi
             found.append(f"topics.{key}: no content entry '{t.content_key}' in knowledge/content/")
         if t.does in ("answer", "referral", "handoff", "basis", "more") and not t.label:
             found.append(f"topics.{key}: a topic a button can lead to needs a label")
-        if t.does == "smalltalk" and key not in content_keys:
+        if t.does in ("smalltalk", "cancel") and key not in content_keys:
             found.append(f"topics.{key}: no content entry '{key}'")
         if t.calculator and t.calculator not in reg.calculators:
             found.append(f"topics.{key}: unknown calculator '{t.calculator}'")
+        if t.offer:
+            try:
+                reg.payload(t.offer)
+            except RegistryError as err:
+                found.append(f"topics.{key}: offer: {err}")
     for name, c in reg.calculators.items():
         if name not in calculator_specs:
             found.append(f"calculators.{name}: no spec in knowledge/calculators/specs.py")
@@ -256,7 +266,7 @@ def problems(reg: Registry, content_keys: Iterable[str], calculator_specs: Mappi
     answered = {t.content_key for t in reg.topics.values()} | set(reg.messages)
     for key in content_keys:
         top = key.split(".")[0]
-        if top in ("calc", "error", "basis"):
+        if top in ("calc", "error", "basis", "help"):
             continue
         if key not in answered:
             found.append(f"content entry '{key}' is no topic's answer and no listed message")

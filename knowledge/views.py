@@ -166,8 +166,7 @@ class Referral:
 
     province: str
     full_name: str
-    asked_as: str
-    merged: bool
+    former: Optional[str]  # the old province name the user used, if any
     problem: str
     offices: Tuple[referral.Office, ...]
     all_have_phone: bool
@@ -176,14 +175,13 @@ class Referral:
 
 @view
 def referral_offices(on: dt.date, inputs: Mapping[str, Any]) -> Referral:
-    """The offices for ``problem`` in the province named ``place`` (current or former name)."""
-    place = str(inputs.get("place") or "")
+    """The offices for ``problem`` in ``province`` (a current unit); ``former``: the old name used."""
     problem = inputs.get("problem") or "dispute"
-    province = referral.find(place)
+    province = referral.find(str(inputs.get("province") or ""))
     offices = tuple(referral.offices_for(province, problem))
     laws = {"dispute": ("legal_aid_law", "union_legal_support_law"), "unemployment": ("ui_eligibility",)}
     return Referral(
-        province.name, province.full_name, referral.former_name(place) or place, bool(referral.was_merged(place)), problem, offices,
+        province.name, province.full_name, inputs.get("former"), problem, offices,
         all(o.phone for o in offices), tuple(P.get(n, on) for n in laws.get(problem, ())),
     )
 

@@ -90,7 +90,8 @@ def run_case(case: Dict[str, Any], parser: Parser) -> CaseResult:
         text = str(turn["user"])
         parsed = parser.parse(text)
         intent = (parsed.get("intent") or {}).get("name") or "nlu_fallback"
-        reply: Reply = respond(Turn(intent, text, list(parsed.get("entities") or []), state, day))
+        reply: Reply = respond(Turn(intent, text, list(parsed.get("entities") or []), state, day,
+                                    list(parsed.get("intent_ranking") or []), list(parsed.get("segments") or [])))
         state = reply.state
         said = "\n\n".join(reply.texts)
         buttons = [b.title for m in reply.messages for b in m.buttons]

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import store
-from actions.actions import LIMITER, ActionHandoff, ActionRespond
+from actions.actions import LIMITER, ActionRespond
 from bot.parsing import extract
 
 TODAY = "2026-11-25"
@@ -151,7 +151,7 @@ def test_very_long_message_is_refused_politely():
 
 
 def test_handoff_records_a_case_without_the_sender_id():
-    texts, _, _ = run(ActionHandoff(), tracker("cho tôi gặp người thật", "human_handoff", sender="zalo-123"))
+    texts, _, _ = run(ActionRespond(), tracker("cho tôi gặp người thật", "human_handoff", sender="zalo-123"))
     assert "mã hồ sơ" in texts[0]
     cases = store.open_cases()
     assert len(cases) == 1 and cases[0]["sender_hash"] != "zalo-123" and "người thật" in cases[0]["summary"]

@@ -76,7 +76,7 @@ def test_ask_click_reload_and_keep_the_conversation(portal, browser):
     assert "1.500.000 đồng" in "\n".join(bot_texts(d))
 
     button = WebDriverWait(d, 20).until(
-        EC.element_to_be_clickable((By.XPATH, "//div[@class='ansinh-buttons']//button[contains(., 'Mức hỗ trợ theo nhóm')]")))
+        EC.element_to_be_clickable((By.XPATH, "//div[@class='ansinh-buttons']//button[contains(., 'Nhà nước hỗ trợ bao nhiêu?')]")))
     button.click()
     wait_bot(d, "Nhà nước hỗ trợ tiền đóng BHXH tự nguyện")
 

@@ -14,6 +14,14 @@ A reference names ONE document and the articles of that document::
         from: 2025-07-01      # optional: the reference applies from / to these days
         note: free text       # optional, internal
 
+A rule's reference lists its articles. Only when no article can be cited (the source gives none, the text
+was not read) may it say ``articles: []``, and then it must have a ``note:`` saying why::
+
+      - document: Nghị quyết 202/2025/QH15
+        articles: []
+        note: the resolution as a whole; article not read
+        href: https://...
+
 A parameter is a ``rule`` (default) or a ``contact`` (``kind: contact``: a phone number, website or help
 line). A contact's reference says where the detail is published and needs no articles; it is never
 printed as a legal basis.
@@ -211,8 +219,13 @@ def _reference(r: Any, kind: str, where: str) -> Reference:
             f"{where}: reference '{document}' names more than one document; give each document its own reference"
         )
     articles = _articles(r.get("articles"), f"{where}: {document}")
-    if kind == RULE and not articles:
-        raise ParameterError(f"{where}: reference '{document}' has no 'articles'")
+    note = str(r.get("note") or "").strip()
+    # A rule cites articles; an explicit empty list is allowed only with a note saying why none is cited.
+    if kind == RULE and not articles and not (r.get("articles") == [] and note):
+        raise ParameterError(
+            f"{where}: reference '{document}' has no 'articles'"
+            " (an empty list needs a 'note' saying why no article is cited)"
+        )
     unknown = set(r) - {"document", "articles", "href", "from", "to", "note"}
     if unknown:
         raise ParameterError(f"{where}: reference '{document}' has unknown keys {sorted(unknown)}")
@@ -222,7 +235,7 @@ def _reference(r: Any, kind: str, where: str) -> Reference:
         href=href,
         valid_from=_as_date(r["from"], where) if r.get("from") else None,
         valid_to=_as_date(r["to"], where) if r.get("to") else None,
-        note=str(r.get("note", "")).strip(),
+        note=note,
     )
 
 

@@ -31,7 +31,7 @@ help:
 	@echo "make run    - install, train if needed, start Rasa (:5005), actions (:5055) and the web demo (:8080)"
 	@echo "make test   - install, train if needed, run the whole test suite"
 	@echo "make shell  - chat in the terminal"
-	@echo "make eval   - NLU cross-validation report (reports/eval.md)"
+	@echo "make eval   - conversation report (reports/conversation.md), NLU cross-validation (reports/eval.md)"
 	@echo "make bench  - parse latency report (reports/bench.md)"
 
 $(STAMPS)/venv: requirements.lock requirements-dev.txt pyproject.toml
@@ -97,7 +97,8 @@ coverage: venv
 	  -m pytest -q tests/test_figures_traceable.py tests/test_worked_cases.py tests/test_content.py
 	$(BIN)/python -m coverage report | tee reports/coverage.txt
 
-eval: $(STAMPS)/venv
+eval: $(MODEL)
+	$(BIN)/python benchmarks/eval_conversation.py
 	$(BIN)/python benchmarks/eval_nlu.py
 
 bench: $(MODEL)

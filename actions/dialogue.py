@@ -16,7 +16,7 @@ from knowledge import compose
 from knowledge.compose import Message
 from actions.inputs import changed, first, inputs_for, known_inputs
 from actions.limits import MAX_MESSAGE_CHARS
-from actions.state import DialogueState, LastAnswer
+from actions.state import DialogueState, LastAnswer, situation_to_dict
 from bot import gazetteer
 from bot import situation as S
 from knowledge import content, referral
@@ -53,6 +53,7 @@ class Reply:
     record_referral: Optional[tuple] = None  # (problem, province)
     topic: Optional[str] = None  # what the reply answered (a topic key, calc:<name>, referral:<kind>)
     handoff: bool = False  # the user asked for a person: the action opens a case and says so
+    answered: List[str] = field(default_factory=list)  # every topic the reply answered (for measurement)
 
     def say(self, text: str, buttons: Optional[List[Button]] = None) -> "Reply":
         self.messages.append(Message(text, list(buttons or [])))
@@ -76,6 +77,7 @@ def answer_topic(topic: Topic, turn: Turn, reply: Reply, inputs: Optional[Mappin
         reply.state.last = LastAnswer(topic.content_key, inputs)
         reply.state.topic = topic.key
         reply.state.offer = topic.offer
+        reply.answered.append(topic.key)
         if topic.offer and topic.offer.startswith("referral:"):
             reply.state.referral = topic.offer[9:]  # the answer asked for the province
     reply.topic = topic.key
@@ -118,6 +120,13 @@ def run_calculator(name: str, inputs: Dict[str, Any], turn: Turn, reply: Reply) 
     reply.topic = f"calc:{name}"
     missing = spec.missing(inputs)
     if missing:
+        try:
+            spec.check(turn.today, inputs)  # an input already given that cannot be right is said at once
+        except InvalidInput as err:
+            field_name = err.field if err.field in {i.name for i in spec.inputs} else None
+            state.calc, state.asked = name, field_name or missing
+            state.inputs = {k: v for k, v in inputs.items() if k != field_name}
+            return reply.say(compose.say(err.content_key, turn.today, err.limits))
         state.calc, state.inputs, state.asked = name, inputs, missing
         return reply.say(compose.say(spec.prompt_entry(missing), turn.today, inputs))
     try:
@@ -128,6 +137,7 @@ def run_calculator(name: str, inputs: Dict[str, Any], turn: Turn, reply: Reply) 
         state.inputs = {k: v for k, v in inputs.items() if k != field_name}
         return reply.say(compose.say(err.content_key, turn.today, err.limits))
     rendered = content.render(spec.result_entry, turn.today, inputs, data=data)
+    reply.answered.append(f"calc:{name}")
     state.clear_pending()
     state.last_calc, state.last_inputs = name, inputs
     state.topic = registry().calculators[name].intent
@@ -148,6 +158,7 @@ def refer(kind: str, province: str, turn: Turn, reply: Reply, former: Optional[s
         reply.state.clear_pending()
     reply.state.province = unit.name
     reply.record_referral = (kind, unit.name)
+    reply.answered.append(f"referral:{kind}")
     inputs = {"province": unit.name, "problem": kind, "former": former}
     rendered = content.render(registry().message("referral"), turn.today, inputs)
     if brief:
@@ -230,26 +241,55 @@ def several_questions(turn: Turn) -> List[Topic]:
 
 
 def answer_several(topics: List[Topic], turn: Turn, reply: Reply) -> Reply:
-    """Each question briefly, with a button to its whole answer."""
+    """Each question briefly, with a button to its whole answer; one basis line for them all."""
     reg = registry()
     share = compose.SEVERAL_BUDGET // len(topics)
+    facts = []
     for topic in topics:
         rendered = content.render(topic.content_key, turn.today, entity_values(turn.entities))
-        reply.messages.append(compose.brief(rendered, turn.today, share, reg.button(topic.key)))
+        reply.messages.append(compose.brief(rendered, turn.today, share, reg.button(topic.key), basis=False))
+        reply.answered.append(topic.key)
+        facts += [f for f in rendered.facts if f not in facts]
         reply.state.topic = topic.key
         reply.state.last = LastAnswer(topic.content_key, {})
+    basis = compose.short_basis(facts, turn.today)
+    if basis:
+        reply.say(basis, [reg.control("basis")])
     reply.topic = "several"
     return reply
 
 
-# --- routing ---------------------------------------------------------------------------------------------
-
 def respond(turn: Turn) -> Reply:
     reply = route(turn)
     topics = several_questions(turn)
-    if topics and reply.topic in {t.key for t in topics}:
+    if not topics:
+        return reply
+    if reply.topic in {t.key for t in topics}:
         return answer_several(topics, turn, Reply(state=DialogueState.from_dict(turn.state.to_dict())))
+    # A calculation (or referral) answered one of the questions: the others briefly under it.
+    done = intents_answered(reply)
+    extra = [t for t in topics if t.intent not in done]
+    if extra and len(extra) < len(topics):
+        room = compose.SEVERAL_BUDGET - sum(len(m.text) for m in reply.messages)
+        share = room // len(extra)
+        if share >= compose.BRIEF_MIN:
+            for topic in extra:
+                rendered = content.render(topic.content_key, turn.today, entity_values(turn.entities))
+                reply.messages.append(compose.brief(rendered, turn.today, share, registry().button(topic.key), basis=False))
+                reply.answered.append(topic.key)
     return reply
+
+
+def intents_answered(reply: Reply) -> set:
+    reg = registry()
+    out = set()
+    for key in reply.answered:
+        if key.startswith("calc:"):
+            out.add(reg.calculators[key[5:]].intent)
+            out |= {t.intent for t in reg.topics.values() if t.calculator == key[5:]}
+        elif key in reg.topics:
+            out.add(reg.topics[key].intent)
+    return out
 
 
 @dataclass
@@ -375,15 +415,20 @@ def route(turn: Turn) -> Reply:
         if calc:
             spec = SPECS[calc]
             wants = first(turn.entities, "request") == "calc" or ASKS_TO_CALCULATE.search(fold(text))
-            if wants or spec.inputs[0].name in now:
-                return run_calculator(calc, inputs_for(spec, known), turn, reply)
+            have = inputs_for(spec, known)
+            if wants or spec.inputs[0].name in now or spec.missing(have) is None:
+                # Asked to compute, or the message brings the first input, or everything is known already.
+                return run_calculator(calc, have, turn, reply)
         # 6. An answer (with the offices when a dispute names the province).
         if topic.does in ("answer", "smalltalk"):
             if topic.key == "greet":
                 reply.state.clear_pending()  # a greeting (Telegram's /start too) starts again
-            answer_topic(topic, turn, reply, {**entity_values(turn.entities), **known})
-            if topic.referral == "dispute" and place and place.province and topic.key != "legal_aid_request":
-                refer("dispute", place.province, turn, reply, place.former, brief=True)
+            answer_topic(topic, turn, reply, answer_inputs(turn, sit, known))
+            offers_referral = any(t.startswith("referral:") for t, _ in topic.buttons)
+            province = place.province if place else (state.province if offers_referral else None)
+            if topic.referral and (offers_referral or topic.referral == "dispute") and province and topic.key != "legal_aid_request":
+                # The place the user named (now or before): the offices for this topic, briefly, under the answer.
+                refer(topic.referral, province, turn, reply, place.former if place else None, brief=True)
             return reply
 
     # 7. Details without a question: the calculator they fit, or the last topic answered for them.
@@ -399,9 +444,22 @@ def route(turn: Turn) -> Reply:
         guessed = calculator_for(set(now))
         if guessed:
             return run_calculator(guessed, inputs_for(SPECS[guessed], known), turn, reply)
-        if last and last.does == "answer":
-            return answer_topic(last, turn, reply, {**entity_values(turn.entities), **known})
+        if last and last.does == "answer" and now:
+            return answer_topic(last, turn, reply, answer_inputs(turn, sit, known))
+        if place and not state.topic:
+            return province_noted(place, turn, reply)
     return fallback(turn, reply)
+
+
+def province_noted(place: Place, turn: Turn, reply: Reply) -> Reply:
+    """A place said before any question: remembered, and what the user can ask about it."""
+    reg = registry()
+    reply.topic = "province_noted"
+    if not place.province:
+        return ask_which_province("insurance", place, turn, reply)
+    name = place.province[3:] if place.province.startswith("TP ") else place.province
+    return reply.say(compose.say(reg.message("province_noted"), turn.today, {"name": name, "former": place.former}),
+                     [reg.button(t) for t in reg.after_province])
 
 
 def calculator_for(names: set) -> Optional[str]:
@@ -415,6 +473,13 @@ def calculator_for(names: set) -> Optional[str]:
     if "wage" in names and "months" in names:
         return "ui"
     return None
+
+
+def answer_inputs(turn: Turn, sit: S.Situation, known: Dict[str, Any]) -> Dict[str, Any]:
+    """What an answer may read of the person: the situation's facts, calculator inputs, entities."""
+    facts = {k: v for k, v in situation_to_dict(sit).items() if v not in (None, [], (), False, "")}
+    facts.pop("recent", None)
+    return {**entity_values(turn.entities), **facts, **known}
 
 
 def entity_values(entities: List[Dict[str, Any]]) -> Dict[str, Any]:

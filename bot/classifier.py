@@ -14,6 +14,7 @@ Referenced in config.yml as ``bot.classifier.TfidfLogisticRegressionClassifier``
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -30,6 +31,8 @@ from scipy.sparse import csr_matrix, diags
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
+from knowledge.text import fold
+
 logger = logging.getLogger(__name__)
 
 IDF_FILE = "idf.npy"
@@ -37,8 +40,16 @@ MODEL_FILE = "classifier.skops"
 SEGMENTS = "segments"
 # Words that open a new question after another one ("... và đăng ký ở đâu?").
 QUESTION_JOINERS = {"va", "con", "ngoai ra", "them nua", "voi lai", "hoi them", "cho hoi them", "rieng"}
-# Punctuation that ends a question.
-QUESTION_ENDS = set("?;.!\n")
+# Punctuation that may end a question (a part counts only if it asks something: is_question).
+QUESTION_ENDS = set("?;.!,\n")
+# A part is a question when it ends with "?" or asks with one of these (folded) words; the other parts of
+# a long story are its context, not questions of their own.
+QUESTION_WORDS = re.compile(
+    r"\b(?:khong|ko|hok|k|chua|sao|nao|duoc khong|hay khong|phai khong|duoc ko|dc ko|dc k)\s*[?.!]*\s*$"
+)
+# Words that ask wherever they stand ("đóng bao nhiêu năm thì có lương hưu").
+ASKING_WORDS = re.compile(r"\b(?:bao nhieu|bn|o dau|cho nao|the nao|ntn|ra sao|lam sao|la gi|gi|j|may|hoi ai|bao lau|khi nao|luc nao)\b")
+MAX_SEGMENTS = 3
 
 
 def inverse_document_frequency(X: csr_matrix) -> np.ndarray:
@@ -135,10 +146,11 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
                 "confidence": float(proba[best]),
             })
         threshold = self.config.get("segment_threshold", 0.5)
-        confident = [f for f in found if f["confidence"] >= threshold]
-        if len({f["intent"] for f in confident}) < 2:
+        logger.debug("segments of %r: %s", text, found)
+        questions = [f for f in found if f["confidence"] >= threshold and is_question(text, f)]
+        if len({f["intent"] for f in questions}) < 2:
             return []
-        return found
+        return questions[:MAX_SEGMENTS]
 
     def persist(self) -> None:
         import skops.io as sio
@@ -191,3 +203,16 @@ def split_questions(text: str, tokens: List[Any], min_tokens: int) -> List[tuple
             start = cut
     spans.append((start, len(tokens)))
     return spans
+
+
+TRAILING_PARTICLES = re.compile(r"(?:\s+(?:a|ah|ak|z|vay|the|nhi|ha|nha|nhe|ad|ban|nua|chu))+\s*[?.!]*\s*$")
+
+
+def is_question(text: str, part: Dict[str, Any]) -> bool:
+    """Whether a part of the message asks something (a "?" right after it, or a question word at its end,
+    before the particles people add: "bao nhiêu z", "ở đâu ạ", "được ko")."""
+    after = text[part["end"]:part["end"] + 3]
+    folded = fold(part["text"])
+    if "?" in after or QUESTION_WORDS.search(folded):
+        return True
+    return bool(QUESTION_WORDS.search(TRAILING_PARTICLES.sub("", folded)) or ASKING_WORDS.search(folded))

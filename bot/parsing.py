@@ -55,7 +55,7 @@ UNIT_K = {"nghin": 1000, "ngan": 1000, "k": 1000, "ngin": 1000}
 
 AMOUNT_BIG = re.compile(
     rf"(?<![\w.,])(?P<a>{_DEC})\s*(?P<u>ty|ti|trieu|tr|cu|m)(?![a-z])"
-    rf"(?:\s*(?P<b>\d{{1,3}})(?:\s*(?P<bu>nghin|ngan|ngin|k)(?![a-z]))?{NOT_MONEY_AFTER}(?![\d.,]))?"
+    rf"(?:\s*(?P<b>\d{{1,3}})(?:\s*(?P<bu>nghin|ngan|ngin|k)(?![a-z]))?{NOT_MONEY_AFTER}(?!\d|[.,]\d))?"
     r"(?:\s*(?P<half>ruoi))?"
 )
 AMOUNT_K = re.compile(rf"(?<![\w.,])(?P<a>{_DEC})\s*(?P<u>nghin|ngan|ngin|k)(?![a-z])")

@@ -593,6 +593,7 @@ class _Reader:
             rf"\b(?:sinh|de|sanh)(?: vao)? thang (?P<m>\d{{1,2}}) (?:nam |/ )?(?P<y>{_YEAR}|\d\d)\b",
             rf"\b(?:sinh|ngay sinh|nam sinh|sinh nam|sinh ngay|de nam|sanh)(?: nam| ngay| thang)?\s?(?:(?P<d>\d{{1,2}}) ?[/.-] ?)?(?:(?P<m>\d{{1,2}}) ?[/.-] ?)?(?P<y>{_YEAR}|\d\d)\b",
             rf"\b(?:doi|tuoi) (?P<y>\d\d)\b",
+            rf"^(?:em |toi |minh )?(?:sinh )?thang (?P<m>\d{{1,2}}) nam (?P<y>{_YEAR})\b",
         ]
         # "bố e 1960", "em 1985": a person and a year of birth.
         person = r"(?:em|toi|tui|minh|to|me|bo|ba|ma|ong|ba noi|ba ngoai|ong noi|ong ngoai|chong|vo|bo me)"
@@ -729,6 +730,12 @@ class _Reader:
             if n is None:
                 continue
             self.add("household_members", int(n), i, j)
+        # "2 vợ chồng", "3 mẹ con": the people named together are the household members asked about.
+        rx = rf"\b(?P<n>{NUM}) (?:vo chong|bo me|ong ba|me con|bo con|ba me con|anh em|chi em|ba con)\b"
+        for m, i, j in list(u.finditer(rx)):
+            n = u.number(m)
+            if n is not None and not self.has("household_members"):
+                self.add("household_members", int(n), i, j)
 
     def read_contract_and_pregnancy_durations(self) -> None:
         u = self.u
@@ -1014,7 +1021,7 @@ class _Reader:
                 self.add("region", REGION_MAP[m.group("r")], *whole)
             return
         if asked == "birth_year":
-            m = re.fullmatch(lead + rf"(?:(?P<m>\d{{1,2}})\s?[/.-]\s?)?(?P<y>{_YEAR}|\d\d)" + filler, s)
+            m = re.fullmatch(lead + rf"(?:(?:thang\s)?(?P<m>\d{{1,2}})\s?(?:[/.-]|\snam)\s?)?(?:nam\s)?(?P<y>{_YEAR}|\d\d)" + filler, s)
             if m:
                 y = int(m.group("y"))
                 if y < 100:

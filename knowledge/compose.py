@@ -16,8 +16,9 @@ from knowledge.money import date_vi
 from knowledge.registry import Button, registry
 
 BASIS_BUDGET = 120
-# A reply that answers several questions at once: all its answers together.
-SEVERAL_BUDGET = 1000
+# A reply that answers several questions at once: all its answers together (one basis line besides).
+SEVERAL_BUDGET = 1050
+BRIEF_MIN = 150
 
 
 @dataclass
@@ -72,14 +73,18 @@ def answer(rendered: content.Rendered, on: dt.date, buttons: Sequence[Button] = 
     return Message("\n\n".join(parts), list(buttons) + extra)
 
 
-def brief(rendered: content.Rendered, on: dt.date, budget: int, full: Button) -> Message:
+def brief(rendered: content.Rendered, on: dt.date, budget: int, full: Button, basis: bool = True) -> Message:
     """The first lines of an answer, within ``budget`` characters, its basis, and a button to all of it."""
     lines, used = [], 0
-    basis = short_basis(rendered.facts, on)
+    basis = short_basis(rendered.facts, on) if basis else ""
     room = budget - len(basis) - 2
     for line in rendered.text.split("\n"):
         if lines and used + len(line) + 1 > room:
             break
+        if not lines and len(line) > room:
+            # A first line longer than the share: cut it at a sentence or word boundary.
+            cut = max(line.rfind(". ", 0, room), line.rfind(", ", 0, room))
+            line = (line[: cut + 1] if cut > room // 2 else line[: line.rfind(" ", 0, room - 1)]) + "…"
         lines.append(line)
         used += len(line) + 1
     parts = ["\n".join(lines)] + ([basis] if basis else [])

@@ -5,6 +5,7 @@ are shown only where the directory cites a source and does not flag the value fo
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -53,11 +54,16 @@ class Province:
     former: Tuple[str, ...]
     offices: Tuple[Office, ...]
 
-    @property
-    def full_name(self) -> str:
-        """The unit's name with its kind ("Thành phố Hà Nội", "Tỉnh Tây Ninh"), as the directory records it."""
-        name = self.name[3:] if self.name.startswith("TP ") else self.name
-        return f"{self.unit_type.capitalize()} {name}"
+    def is_city(self, on: dt.date) -> bool:
+        """Whether the unit is a centrally-run city on day ``on`` (Đồng Nai from 30/04/2026...)."""
+        from knowledge import parameters as P
+
+        return self.name in P.value("centrally_run_cities", on)
+
+    def city_fact(self, on: dt.date):
+        from knowledge import parameters as P
+
+        return P.get("centrally_run_cities", on)
 
     def office(self, kind: str) -> Office:
         return next(o for o in self.offices if o.kind == kind)

@@ -79,6 +79,7 @@ class Registry:
     controls: Mapping[str, str]
     messages: Tuple[str, ...] = field(default_factory=tuple)
     comfort: Tuple[str, ...] = field(default_factory=tuple)
+    after_province: Tuple[str, ...] = field(default_factory=tuple)
 
     # --- lookups -------------------------------------------------------------------------------
     @property
@@ -160,6 +161,7 @@ class Registry:
             out += [(f"calc:{name}", b) for b in self.buttons_of(f"calc:{name}")]
         out += [("controls", self.control(n)) for n in self.controls]
         out += [("comfort", self.button(t)) for t in self.comfort]
+        out += [("after_province", self.button(t)) for t in self.after_province]
         return out
 
 
@@ -210,7 +212,7 @@ def load(path: Path = REGISTRY_FILE) -> Registry:
     referrals = {kind: r["label"] for kind, r in (raw.get("referrals") or {}).items()}
     menu = tuple(next(iter(m.items())) if isinstance(m, dict) else (m, None) for m in raw.get("menu") or ())
     return Registry(topics, calculators, referrals, menu, dict(raw.get("controls") or {}), tuple(raw.get("messages") or ()),
-                    tuple(raw.get("comfort") or ()))
+                    tuple(raw.get("comfort") or ()), tuple(raw.get("after_province") or ()))
 
 
 @lru_cache(maxsize=1)

@@ -165,7 +165,8 @@ class Referral:
     """Where to go for a problem in a province (contacts only where the directory cites a source)."""
 
     province: str
-    full_name: str
+    name: str  # the unit's name without "TP"
+    is_city: bool  # a centrally-run city on the day asked
     former: Optional[str]  # the old province name the user used, if any
     problem: str
     offices: Tuple[referral.Office, ...]
@@ -180,9 +181,11 @@ def referral_offices(on: dt.date, inputs: Mapping[str, Any]) -> Referral:
     province = referral.find(str(inputs.get("province") or ""))
     offices = tuple(referral.offices_for(province, problem))
     laws = {"dispute": ("legal_aid_law", "union_legal_support_law"), "unemployment": ("ui_eligibility",)}
+    name = province.name[3:] if province.name.startswith("TP ") else province.name
+    facts = tuple(P.get(n, on) for n in laws.get(problem, ())) + ((province.city_fact(on),) if inputs.get("former") else ())
     return Referral(
-        province.name, province.full_name, inputs.get("former"), problem, offices,
-        all(o.phone for o in offices), tuple(P.get(n, on) for n in laws.get(problem, ())),
+        province.name, name, province.is_city(on), inputs.get("former"), problem, offices,
+        all(o.phone for o in offices), facts,
     )
 
 

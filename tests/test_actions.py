@@ -122,7 +122,7 @@ def test_referral_from_old_province_name_finds_merged_province_and_records_count
     joined = "\n".join(texts)
     assert "Trung tâm Trợ giúp pháp lý nhà nước tỉnh Tây Ninh" in joined
     assert "Liên đoàn Lao động tỉnh Tây Ninh" in joined
-    assert "Long An nay thuộc Tỉnh Tây Ninh" in joined
+    assert "Long An nay thuộc tỉnh Tây Ninh" in joined
     assert slots["province"] == "Tây Ninh"
     assert store.referral_totals() == [("dispute", "Tây Ninh", 1)]
 

@@ -93,3 +93,26 @@ def test_untrained_classifier_leaves_messages_alone(pipeline):
     message = featurize("công ty nợ lương")
     loaded.process([message])
     assert message.get("intent") is None
+
+
+def test_a_message_is_cut_into_its_questions():
+    from bot.classifier import is_question, split_questions
+    from bot.components import VietnameseTokenizer
+
+    tokenizer = VietnameseTokenizer(VietnameseTokenizer.get_default_config())
+    text = "đóng bhxh tự nguyện mỗi tháng bao nhiêu và đăng ký ở đâu?"
+    tokens = tokenizer.tokenize(Message(data={"text": text}), "text")
+    spans = split_questions(text, tokens, 2)
+    assert len(spans) == 2
+    first, second = ({"text": text[tokens[a].start:tokens[b - 1].end], "end": tokens[b - 1].end} for a, b in spans)
+    assert first["text"].endswith("bao nhiêu") and second["text"].startswith("và đăng ký")
+    assert is_question(text, first) and is_question(text, second)
+    # A story's context is not a question of its own.
+    story = "tôi làm công nhân được 3 năm. công ty nợ lương 2 tháng thì tôi phải làm sao?"
+    tokens = tokenizer.tokenize(Message(data={"text": story}), "text")
+    parts = [{"text": story[tokens[a].start:tokens[b - 1].end], "end": tokens[b - 1].end} for a, b in split_questions(story, tokens, 2)]
+    assert [is_question(story, p) for p in parts] == [False, True]
+    # One question is not cut.
+    one = "nhà tôi 3 người mua bhyt hết bao nhiêu"
+    tokens = tokenizer.tokenize(Message(data={"text": one}), "text")
+    assert split_questions(one, tokens, 2) == [(0, len(tokens))]

@@ -13,7 +13,14 @@ def parser():
     return Parser()
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c['file']}::{c['name']}") for c in CASES])
+def _param(case):
+    # A case the assistant does not pass yet says why (`known_gap:`); it is expected to fail, strictly, so a
+    # fix that makes it pass is noticed and the mark removed.
+    marks = [pytest.mark.xfail(reason=case["known_gap"], strict=True)] if case.get("known_gap") else []
+    return pytest.param(case, id=f"{case['file']}::{case['name']}", marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_conversation(case, parser):
     result = run_case(case, parser)
     assert result.passed, result.explain()

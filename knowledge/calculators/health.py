@@ -20,17 +20,50 @@ class LadderRow:
 
 @dataclass(frozen=True)
 class HouseholdQuote:
+    """What a household pays for the members who need a card.
+
+    ``group`` decides the rule: members of poor households and island communes are paid for by the
+    State (``state_pays``); near-poor and average-living farming households get a share of the
+    contribution paid (``support_rate``) and may choose the household ladder instead; the others pay
+    the ladder. Children under 6 are paid for by the State and are not counted among the payers.
+    """
+
     on: dt.date
-    members: int
+    members: int  # members who need a card (those covered elsewhere left out)
+    covered_elsewhere: int  # members left out because they have a card through another group
+    payers: int  # members who pay (children under 6 left out)
+    free_children: int
+    group: str
+    state_pays: bool
+    support_rate: float
     period_months: int
     periods: Tuple[int, ...]
     base_salary: int
-    per_member_month: Tuple[int, ...]
+    full_rate_month: int  # 4.5% of the base salary: what one member pays without a discount
+    per_member_month: Tuple[int, ...]  # the household ladder for the payers
+    supported_member_month: Optional[int]  # what each payer pays with the State's support, if any
     facts: tuple = field(repr=False)
 
     @property
-    def total_month(self) -> int:
+    def ladder_total_month(self) -> int:
         return sum(self.per_member_month)
+
+    @property
+    def supported_total_month(self) -> Optional[int]:
+        return None if self.supported_member_month is None else self.supported_member_month * self.payers
+
+    @property
+    def uses_support(self) -> bool:
+        """The supported rate is the cheaper choice for this household."""
+        total = self.supported_total_month
+        return total is not None and total <= self.ladder_total_month
+
+    @property
+    def total_month(self) -> int:
+        """What the household pays at most each month, with the cheaper of the choices it has."""
+        if self.state_pays:
+            return 0
+        return self.supported_total_month if self.uses_support else self.ladder_total_month
 
     @property
     def total_period(self) -> int:
@@ -52,12 +85,21 @@ class HouseholdQuote:
         return tuple((m, self.total_month * m) for m in self.periods)
 
 
-def household(on: dt.date, members: int, period_months: Optional[int] = None) -> HouseholdQuote:
+# Household groups and the key of their State support in hi_state_support (Law Art. 12(3)-(4)).
+STATE_PAID_GROUPS = ("poor", "island")
+SUPPORTED_GROUPS = {"near_poor": "near_poor", "farm_average": "farm_average_living"}
+
+
+def household(on: dt.date, members: int, period_months: Optional[int] = None, group: Optional[str] = None,
+              children_under_6: int = 0, covered_elsewhere: int = 0) -> HouseholdQuote:
     """Contribution of ``members`` household members who need a card (those covered elsewhere don't count)."""
     if members is None or members < 1:
         raise InvalidInput("people", "too_few", value=members, minimum=1)
     if members > MAX_HOUSEHOLD_MEMBERS:
         raise InvalidInput("people", "too_many", value=members, maximum=MAX_HOUSEHOLD_MEMBERS)
+    children = int(children_under_6 or 0)
+    if children < 0 or children > members:
+        raise InvalidInput("children", "out_of_range", value=children, minimum=0, maximum=members)
     periods_f = P.get("hi_payment_periods", on)
     periods = tuple(periods_f.value)
     period_months = max(periods) if period_months is None else period_months
@@ -66,10 +108,29 @@ def household(on: dt.date, members: int, period_months: Optional[int] = None) ->
     base = P.get("base_salary", on)
     rate = P.get("hi_household_rate", on)
     ladder = P.get("hi_household_ladder", on)
+    support_f = P.get("hi_state_support", on)
+    group = group or "other"
+    facts = [base, rate, ladder, periods_f]
+    state_pays = group in STATE_PAID_GROUPS
+    payers = 0 if state_pays else members - children
     first = base.value * rate.value
-    shares = [ladder.value[min(i, len(ladder.value) - 1)] for i in range(members)]
+    shares = [ladder.value[min(i, len(ladder.value) - 1)] for i in range(payers)]
     per_member = tuple(round_dong(first * s) for s in shares)
-    return HouseholdQuote(on, members, period_months, periods, int(base.value), per_member, (base, rate, ladder, periods_f))
+    support_rate, supported = 0.0, None
+    if state_pays or children:
+        facts.append(support_f)
+    if covered_elsewhere:
+        facts.append(P.get("hi_household_counts_uncovered_only", on))
+    if state_pays:
+        support_rate = support_f.value["full"]
+    elif group in SUPPORTED_GROUPS:
+        support_rate = support_f.value[SUPPORTED_GROUPS[group]]
+        supported = round_dong(first * (1 - support_rate))
+        facts += [support_f, P.get("hi_supported_may_choose_household", on)]
+    return HouseholdQuote(
+        on, members, int(covered_elsewhere or 0), payers, 0 if state_pays else children, group, state_pays, support_rate, period_months, periods,
+        int(base.value), round_dong(first), per_member, supported, tuple(facts),
+    )
 
 
 @dataclass(frozen=True)

@@ -100,17 +100,29 @@ class PensionOption:
 class PensionEstimate:
     on: dt.date
     gender: str
-    retirement: RetirementAge
+    retirement: RetirementAge  # the age that applies to this person (transitional rule included)
+    normal_retirement: RetirementAge  # the Labour Code roadmap age
+    transitional: bool  # retires earlier under Law 41/2024 Art. 141(9) (voluntary SI before 2021, 20+ years)
+    past_retirement: bool  # the retirement age is already reached
+    age_months: int  # the person's age today, in months
     years_paid: float
     years_at_retirement: int
     min_years: int
     eligible: bool
+    pension_from: Optional[dt.date]  # first day of the pension when eligible (never before the rule grants it)
     years_missing: int
     can_pay_shortfall: bool
     shortfall_max_months: int
+    complete_at_age_months: Optional[int]  # the age at which paying on from today reaches the minimum
+    social_pension_age: int
+    social_pension_age_poor: int
     rate: float
     options: Tuple[PensionOption, ...]
     facts: tuple = field(repr=False)
+
+
+def _months_between(a: Tuple[int, int], b: Tuple[int, int]) -> int:
+    return (b[0] - a[0]) * 12 + (b[1] - a[1])
 
 
 def estimate(
@@ -121,38 +133,76 @@ def estimate(
     years_paid: float,
     incomes: Sequence[int],
     keep_paying: bool = True,
+    joined_year: Optional[int] = None,
+    voluntary_years: Optional[float] = None,
 ) -> PensionEstimate:
-    """Estimate (no CPI revaluation) of the monthly pension for each average income in ``incomes``."""
+    """Estimate (no CPI revaluation) of the monthly pension for each average income in ``incomes``.
+
+    ``joined_year`` and ``voluntary_years`` (years of voluntary contributions so far) let the transitional
+    rule of Law 41/2024 Art. 141(9) apply: joined voluntary SI before it and 20+ voluntary years -> the
+    earlier retirement age it sets.
+    """
     if years_paid is None or years_paid < 0 or years_paid > MAX_YEARS_PAID:
         raise InvalidInput("years_paid", "out_of_range", value=years_paid, minimum=0, maximum=MAX_YEARS_PAID)
     if not incomes:
         raise InvalidInput("income", "missing")
-    ret = retirement_age(gender, birth_year, birth_month, on)
-    months_left = max(0, (ret.year - on.year) * 12 + (ret.month - on.month)) if keep_paying else 0
+    normal = retirement_age(gender, birth_year, birth_month, on)
+    today = (on.year, on.month)
+    age_months = _months_between((birth_year, birth_month), today)
+    minimum_f = P.get("pension_min_years", on)
+    minimum = minimum_f.value
+    facts = [P.get(n, on) for n in ("retirement_age_roadmap", "pension_rate", "vsi_shortfall_max_months")] + [minimum_f]
+    ret, transitional = normal, False
+    early_f = P.get("vsi_early_retirement_transitional", on)
+    early = early_f.value
+    joined_before = dt.date.fromisoformat(str(early["joined_before"]))
+    voluntary = years_paid if voluntary_years is None else voluntary_years
+    if joined_year is not None and dt.date(int(joined_year), 1, 1) < joined_before:
+        months = early[gender] * 12
+        reach = _add_months(birth_year, birth_month, months)
+        months_to_reach = max(0, _months_between(today, reach))
+        voluntary_then = voluntary * 12 + (months_to_reach if keep_paying else 0)
+        if voluntary_then >= early["min_years"] * 12 and months < normal.age_months:
+            ret, transitional = RetirementAge(months // 12, months % 12, reach[0], reach[1]), True
+            facts.append(early_f)
+    months_left = max(0, _months_between(today, (ret.year, ret.month))) if keep_paying else 0
     total_years = int((years_paid * 12 + months_left) // 12)
-    minimum = P.value("pension_min_years", on)
     missing = max(0, minimum - total_years)
     shortfall_cap = P.value("vsi_shortfall_max_months", on)
+    past = _months_between(today, (ret.year, ret.month)) <= 0
+    pension_from = None
+    if missing == 0:
+        # The month after both conditions are met, and never before the rule in force grants it.
+        pension_from = max(ret.pension_from, minimum_f.effective_from, early_f.effective_from if transitional else ret.pension_from)
+        if past:
+            pension_from = max(pension_from, dt.date(on.year, on.month, 1))
+    complete_at = age_months + missing * 12 if (past and missing and keep_paying) else None
+    social = P.get("social_pension_age", on)
+    facts.append(social)
     rate = pension_rate(gender, total_years, on)
     options = tuple(PensionOption(int(i), int(round(i * rate))) for i in incomes)
-    facts = tuple(
-        P.get(n, on)
-        for n in ("retirement_age_roadmap", "pension_min_years", "pension_rate", "vsi_shortfall_max_months")
-    )
     return PensionEstimate(
         on=on,
         gender=gender,
         retirement=ret,
+        normal_retirement=normal,
+        transitional=transitional,
+        past_retirement=past,
+        age_months=age_months,
         years_paid=years_paid,
         years_at_retirement=total_years,
         min_years=minimum,
         eligible=missing == 0,
+        pension_from=pension_from,
         years_missing=missing,
         can_pay_shortfall=0 < missing * 12 <= shortfall_cap,
         shortfall_max_months=shortfall_cap,
+        complete_at_age_months=complete_at,
+        social_pension_age=social.value["general"],
+        social_pension_age_poor=social.value["poor_or_near_poor"],
         rate=rate,
         options=options,
-        facts=facts,
+        facts=tuple(facts),
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from knowledge.calculators import health, pension, unemployment, vsi
 
 # Kinds of value an input takes; the dialogue knows how to read each from a message.
-KINDS = ("amount", "group", "period", "people", "months", "years", "region", "gender", "birth")
+KINDS = ("amount", "group", "period", "people", "months", "years", "region", "gender", "birth", "hi_group", "count", "year")
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,17 @@ class Input:
             raise ValueError(f"input {self.name}: unknown kind {self.kind!r}")
 
 
+def no_check(on: dt.date, inputs: Mapping[str, Any]) -> None:
+    """Nothing to check before all inputs are there."""
+
+
 @dataclass(frozen=True)
 class CalculatorSpec:
     name: str
     inputs: Tuple[Input, ...]
     compute: Callable[[dt.date, Mapping[str, Any]], Any]
+    # Checks the inputs given so far (raising InvalidInput), so a wrong one is said before the next question.
+    check: Callable[[dt.date, Mapping[str, Any]], None] = no_check
 
     @property
     def view(self) -> str:
@@ -63,8 +69,14 @@ def vsi_result(on: dt.date, i: Mapping[str, Any]) -> vsi.VsiQuote:
     return vsi.quote(on, int(i["income"]), [i.get("group") or "other"], int(i["period"]))
 
 
+def vsi_check(on: dt.date, i: Mapping[str, Any]) -> None:
+    if i.get("income") is not None:
+        vsi.check_income(on, int(i["income"]))
+
+
 def hi_result(on: dt.date, i: Mapping[str, Any]) -> health.HouseholdQuote:
-    return health.household(on, int(i["people"]))
+    return health.household(on, int(i["people"]), group=i.get("hi_group"), children_under_6=int(i.get("children") or 0),
+                            covered_elsewhere=int(i.get("covered") or 0))
 
 
 def ui_result(on: dt.date, i: Mapping[str, Any]) -> unemployment.UnemploymentQuote:
@@ -74,21 +86,29 @@ def ui_result(on: dt.date, i: Mapping[str, Any]) -> unemployment.UnemploymentQuo
 def pension_result(on: dt.date, i: Mapping[str, Any]) -> pension.PensionEstimate:
     birth = i["birth"]
     incomes = pension.default_income_choices(on, i.get("income"))
-    return pension.estimate(on, i["gender"], int(birth["year"]), int(birth.get("month") or 1), float(i["years_paid"]), incomes)
+    return pension.estimate(
+        on, i["gender"], int(birth["year"]), int(birth.get("month") or 1), float(i["years_paid"]), incomes,
+        joined_year=i.get("joined_year"), voluntary_years=i.get("voluntary_years"),
+    )
 
 
 SPECS: Dict[str, CalculatorSpec] = {
     s.name: s
     for s in (
-        CalculatorSpec("vsi", (Input("income", "amount"), Input("group", "group"), Input("period", "period")), vsi_result),
-        CalculatorSpec("hi", (Input("people", "people"),), hi_result),
+        CalculatorSpec("vsi", (Input("income", "amount"), Input("group", "group"), Input("period", "period")), vsi_result,
+                       vsi_check),
+        CalculatorSpec(
+            "hi", (Input("people", "people"), Input("hi_group", "hi_group", required=False),
+                   Input("children", "count", required=False), Input("covered", "count", required=False)), hi_result,
+        ),
         CalculatorSpec(
             "ui", (Input("wage", "amount"), Input("months", "months"), Input("region", "region", required=False)), ui_result
         ),
         CalculatorSpec(
             "pension",
             (Input("gender", "gender"), Input("birth", "birth"), Input("years_paid", "years"),
-             Input("income", "amount", required=False)),
+             Input("income", "amount", required=False), Input("joined_year", "year", required=False),
+             Input("voluntary_years", "years", required=False)),
             pension_result,
         ),
     )

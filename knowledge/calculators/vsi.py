@@ -90,13 +90,19 @@ def best_group(candidates: Iterable[str], on: dt.date) -> str:
     return max(chosen, key=lambda g: rates[g])
 
 
-def quote(on: dt.date, income: int, groups_: Iterable[str] = ("other",), period_months: int = 1) -> VsiQuote:
-    """What a participant pays on day ``on`` for a chosen monthly ``income``."""
+def check_income(on: dt.date, income: int) -> IncomeRange:
+    """The income range, when ``income`` is in it (InvalidInput otherwise)."""
     rng = income_range(on)
     if income is None or income <= 0:
         raise InvalidInput("income", "missing", minimum=rng.minimum, maximum=rng.maximum)
     if income < rng.minimum or income > rng.maximum:
         raise InvalidInput("income", "out_of_range", value=int(income), minimum=rng.minimum, maximum=rng.maximum)
+    return rng
+
+
+def quote(on: dt.date, income: int, groups_: Iterable[str] = ("other",), period_months: int = 1) -> VsiQuote:
+    """What a participant pays on day ``on`` for a chosen monthly ``income``."""
+    rng = check_income(on, income)
     deadline_f = P.get("vsi_payment_deadline_months", on)
     if period_months not in deadline_f.value:
         raise InvalidInput("period", "unknown", value=period_months, allowed=payment_periods(on))

@@ -1,0 +1,144 @@
+"""Conversation evaluation with the trained model (``make eval``; no training, about a minute):
+
+1. the conversation cases (tests/conversations/*.yml): pass rate by category;
+2. the real user questions (../shared/data/real_questions_dev.jsonl, never used for training), as
+   written, without diacritics, and rewritten as chat messages (benchmarks/chat_transform.py): the
+   share answered on the question's topic (the reply's own topic, after the dialogue, not the intent);
+3. reply length over the turns that answer a question: median and maximum, every bubble counted.
+
+Writes ``reports/conversation.md`` and ``reports/conversation.json``.
+"""
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from actions.dialogue import Turn, respond  # noqa: E402
+from actions.state import DialogueState  # noqa: E402
+from chat_transform import chat  # noqa: E402
+from knowledge.registry import registry  # noqa: E402
+from knowledge.text import fold  # noqa: E402
+from tests.conversation_runner import Parser, load_cases, run_case  # noqa: E402
+
+REAL_QUESTIONS = ROOT.parent / "shared" / "data" / "real_questions_dev.jsonl"
+DAY = dt.date(2026, 12, 1)
+NOT_ANSWERS = {"fallback", "clarify", "symbols", "declined", "cancel", None}
+
+
+def label_intents():
+    from eval_nlu import LABEL_INTENTS
+
+    return LABEL_INTENTS
+
+
+def intents_of(answered):
+    """The intents a reply's answers belong to (a calculator's result counts for the topic that starts it)."""
+    reg = registry()
+    out = set()
+    for key in answered:
+        if key.startswith("calc:"):
+            out.add(reg.calculators[key[5:]].intent)
+        elif key.startswith("referral:"):
+            out.add("referral_request")
+        elif key in reg.topics:
+            out.add(reg.topics[key].intent)
+            out.add(key)
+    return out
+
+
+def ask(parser, text):
+    parsed = parser.parse(text)
+    intent = (parsed.get("intent") or {}).get("name") or "nlu_fallback"
+    reply = respond(Turn(intent, text, list(parsed.get("entities") or []), DialogueState(), DAY,
+                         list(parsed.get("intent_ranking") or []), list(parsed.get("segments") or [])))
+    return intent, reply
+
+
+def main() -> None:
+    parser = Parser()
+    out = ROOT / "reports"
+    out.mkdir(exist_ok=True)
+    report = {}
+
+    cases = load_cases()
+    by_cat = collections.defaultdict(lambda: [0, 0])
+    failed = []
+    lengths = []
+    for case in cases:
+        result = run_case(case, parser)
+        by_cat[result.category][0] += 1
+        by_cat[result.category][1] += int(result.passed)
+        if not result.passed:
+            failed.append(result.explain())
+        lengths += [len(t.reply) for t in result.turns if t.reply and not t.user.startswith("/")]
+    report["cases"] = {"n": len(cases), "passed": sum(v[1] for v in by_cat.values()),
+                       "by_category": {k: {"n": v[0], "passed": v[1]} for k, v in sorted(by_cat.items())},
+                       "failed": failed}
+
+    labels = label_intents()
+    real = [json.loads(l) for l in REAL_QUESTIONS.read_text(encoding="utf-8").splitlines() if l.strip()] if REAL_QUESTIONS.exists() else []
+    forms = {"as written": lambda t: t, "no diacritics": fold, "chat": chat}
+    rq = {}
+    answer_lengths = []
+    for form, transform in forms.items():
+        per = collections.defaultdict(lambda: [0, 0])
+        for q in real:
+            intent, reply = ask(parser, transform(q["text"]))
+            wanted = labels.get(q["label"], {q["label"]})
+            got = intents_of(reply.answered) | ({intent} if q["label"] == "other" else set())
+            ok = bool(got & wanted) if q["label"] != "other" else not reply.answered
+            per[q["label"]][0] += 1
+            per[q["label"]][1] += int(ok)
+            if form == "chat" and reply.topic not in NOT_ANSWERS:
+                answer_lengths.append(sum(len(m.text) for m in reply.messages))
+        n = sum(v[0] for v in per.values())
+        rq[form] = {"n": n, "accuracy": (sum(v[1] for v in per.values()) / n) if n else 0.0,
+                    "per_topic": {k: {"n": v[0], "correct": v[1]} for k, v in sorted(per.items())}}
+    report["real_questions"] = rq
+    all_lengths = lengths + answer_lengths
+    report["reply_length"] = {
+        "turns": len(all_lengths),
+        "median": statistics.median(all_lengths) if all_lengths else 0,
+        "max": max(all_lengths) if all_lengths else 0,
+        "over_600": sum(1 for x in all_lengths if x > 600),
+        "over_1200": sum(1 for x in all_lengths if x > 1200),
+    }
+    (out / "conversation.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out / "conversation.md").write_text(render(report), encoding="utf-8")
+    print(render(report))
+
+
+def render(r) -> str:
+    c = r["cases"]
+    lines = ["# Conversation evaluation", "",
+             f"## Conversation cases: {c['passed']}/{c['n']} passed", "", "| category | cases | passed |", "|---|---|---|"]
+    lines += [f"| {k} | {v['n']} | {v['passed']} |" for k, v in c["by_category"].items()]
+    rq = r["real_questions"]
+    if rq:
+        lines += ["", "## Real user questions answered on topic (the dialogue's reply, fresh conversation)", "",
+                  "| form | n | on topic |", "|---|---|---|"]
+        lines += [f"| {form} | {v['n']} | {v['accuracy']:.3f} |" for form, v in rq.items()]
+        first = next(iter(rq.values()))["per_topic"]
+        lines += ["", "| topic | n | " + " | ".join(rq) + " |", "|---|---|" + "---|" * len(rq)]
+        for k in first:
+            lines.append(f"| {k} | {first[k]['n']} | " + " | ".join(str(rq[f]['per_topic'][k]['correct']) for f in rq) + " |")
+    L = r["reply_length"]
+    lines += ["", f"## Reply length over {L['turns']} turns that answer a question", "",
+              f"median {L['median']:.0f} characters, maximum {L['max']}, over 600: {L['over_600']}, over 1,200: {L['over_1200']}"]
+    if c["failed"]:
+        lines += ["", "## Failed cases", "", "```"] + c["failed"] + ["```"]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

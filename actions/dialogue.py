@@ -446,6 +446,9 @@ def route(turn: Turn) -> Reply:
             return run_calculator(guessed, inputs_for(SPECS[guessed], known), turn, reply)
         if last and last.does == "answer" and now:
             return answer_topic(last, turn, reply, answer_inputs(turn, sit, known))
+        if place and not state.topic and sit.monthly_income and "wage" in now:
+            # A monthly pay and a place, nothing else: is that pay legal there?
+            return answer_topic(reg.topic("minimum_wage"), turn, reply, answer_inputs(turn, sit, known))
         if place and not state.topic:
             return province_noted(place, turn, reply)
     return fallback(turn, reply)

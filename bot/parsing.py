@@ -178,6 +178,13 @@ def find_amounts(text: str) -> List[Found]:
                 end -= 1
             if not free(m.start(), end):
                 continue
+            if kind == "plain" and m.group("cur") == "dong":
+                # "đóng" (to pay) and "đồng" (the currency) fold alike: the verb is no currency.
+                typed = text[spans[m.start("cur")][0]:spans[m.end("cur") - 1][1]]
+                if unicodedata.normalize("NFC", typed).lower() not in ("đồng", "dong"):
+                    continue
+                if typed.lower() == "dong" and _decimal(m.group("a")) < 10_000:
+                    continue
             value = _money_from_match(m, kind)
             if value is not None and value > 0:
                 hits.append((m.start(), end, value))

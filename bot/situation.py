@@ -454,6 +454,7 @@ class _Reader:
         self.read_stopped_durations()
         self.read_period()
         self.read_durations()
+        self.read_never_paid()
         self.read_region()
         self.read_gender()
         self.read_gazetteer()
@@ -468,6 +469,16 @@ class _Reader:
             unbound=tuple(self.unbound),
             distress=is_distressed(self.text),
         )
+
+    def read_never_paid(self) -> None:
+        """ "chưa đóng (bhxh) ngày nào / bao giờ", "chưa từng đóng": no months paid yet."""
+        if self.has("months_paid") or self.has("months_paid_voluntary") or self.has("months_paid_compulsory"):
+            return
+        rx = (r"\b(?:chua (?:tung |he )?(?:dong|tham gia)(?: (?:bhxh|bao hiem(?: xa hoi)?|bh))?"
+              r"(?: (?:ngay nao|bao gio|lan nao|dong nao|nam nao|thang nao|gi|j))|chua tung dong|chua dong bao gio)\b")
+        for m, i, j in list(self.u.finditer(rx)):
+            self.add("months_paid", 0, i, j)
+            return
 
     def detect_correction(self) -> None:
         u = self.u

@@ -5,6 +5,7 @@ A legal editor changes ``knowledge/content/*.yaml`` without touching Python. Eac
 
 - ``p.NAME``: the value of parameter NAME in force on the day asked (``knowledge/parameters/``);
 - ``since.NAME``: the day that value took effect (dd/mm/yyyy); ``in_force.NAME``: whether it is in force;
+- ``upcoming.NAME``: the next value of NAME if it changes within a year (``.value``, ``.since``), else None;
 - ``r.FIELD``: a field of the data its ``view`` (a pure function in ``knowledge/views.py`` or a
   calculator) returns: the entry must name the view, and FIELD must be one the view's result declares;
 - ``i.NAME``: what the user said (calculator inputs, entity values);
@@ -42,7 +43,7 @@ MAIN_TEXT_BUDGET = 600
 MORE_TEXT_BUDGET = 900
 # A rendered expression counts this many characters in the load-time length estimate.
 EXPRESSION_ALLOWANCE = 10
-NAMESPACES = {"p", "since", "in_force", "r", "i", "L"}
+NAMESPACES = {"p", "since", "in_force", "upcoming", "r", "i", "L"}
 ENTRY_KEYS = {"text", "more", "view", "variants", "cites", "note"}
 # Digits allowed in the static text of a template: list numbering at the start of a line, form numbers,
 # and examples of how to type an answer, in brackets: "(ví dụ: 5/1980)".
@@ -234,12 +235,12 @@ def compile_template(
     params = set()
     known_params = set(parameter_names)
     for n in _walk(ast):
-        if isinstance(n, nodes.Getitem) and isinstance(n.node, nodes.Name) and n.node.name in ("p", "since", "in_force", "r"):
+        if isinstance(n, nodes.Getitem) and isinstance(n.node, nodes.Name) and n.node.name in ("p", "since", "in_force", "upcoming", "r"):
             raise ContentError(f"{where(n.lineno)}: write {n.node.name}.<name>, not {n.node.name}[...]")
         if not (isinstance(n, nodes.Getattr) and isinstance(n.node, nodes.Name)):
             continue
         ns, attr = n.node.name, n.attr
-        if ns in ("p", "since", "in_force"):
+        if ns in ("p", "since", "in_force", "upcoming"):
             if attr not in known_params:
                 raise ContentError(f"{where(n.lineno)}: unknown parameter '{attr}'")
             params.add(attr)
@@ -439,6 +440,37 @@ class _Facts:
         return fact.value if self._attribute == "value" else fact.since
 
 
+UPCOMING_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    value: Any
+    since: str
+
+
+class _Upcoming:
+    """``upcoming.NAME``: the value NAME takes next, within a year, with its fact recorded (and its caution)."""
+
+    def __init__(self, on: dt.date, used: List[P.Fact]) -> None:
+        self._on, self._used = on, used
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        parameter = P.registry()[name]
+        horizon = self._on + dt.timedelta(days=UPCOMING_WINDOW_DAYS)
+        for day in parameter.changes_between(self._on, horizon):
+            try:
+                fact = parameter.at(day)
+            except P.NotInForce:
+                return None
+            if fact not in self._used:
+                self._used.append(fact)
+            return Upcoming(fact.value, fact.since)
+        return None
+
+
 class _Inputs(dict):
     """``i.NAME``: an input the user gave; a missing one reads as None (templates test it with ``if``)."""
 
@@ -469,6 +501,7 @@ def render(key: str, on: dt.date, inputs: Optional[Mapping[str, Any]] = None, da
         "p": _Facts(on, used, "value"),
         "since": _Facts(on, used, "since"),
         "in_force": _Facts(on, used, "in_force"),
+        "upcoming": _Upcoming(on, used),
         "i": _Inputs(inputs),
         "L": src.labels,
         "r": data,

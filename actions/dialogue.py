@@ -127,8 +127,16 @@ def run_calculator(name: str, inputs: Dict[str, Any], turn: Turn, reply: Reply) 
             state.calc, state.asked = name, field_name or missing
             state.inputs = {k: v for k, v in inputs.items() if k != field_name}
             return reply.say(compose.say(err.content_key, turn.today, err.limits))
+        last_topic = registry().topics.get(turn.state.topic or "")
+        just_read = last_topic is not None and (last_topic.calculator == name or last_topic.offer == f"calc:{name}")
+        starting = turn.state.calc != name and not just_read  # the rule was not just shown by an answer
         state.calc, state.inputs, state.asked = name, inputs, missing
-        return reply.say(compose.say(spec.prompt_entry(missing), turn.today, inputs))
+        prompt = compose.say(spec.prompt_entry(missing), turn.today, inputs)
+        if starting and spec.rule_entry in content.content():
+            # The rule first, then the one fact it needs from the user.
+            reply.answered.append(f"calc:{name}")
+            prompt = compose.say(spec.rule_entry, turn.today) + "\n" + prompt
+        return reply.say(prompt)
     try:
         data = spec.compute(turn.today, inputs)
     except InvalidInput as err:

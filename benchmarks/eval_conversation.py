@@ -47,7 +47,9 @@ def intents_of(answered):
     out = set()
     for key in answered:
         if key.startswith("calc:"):
+            # A calculation answers the questions of every topic that starts it (eligibility, amount...).
             out.add(reg.calculators[key[5:]].intent)
+            out |= {t.intent for t in reg.topics.values() if t.calculator == key[5:]}
         elif key.startswith("referral:"):
             out.add("referral_request")
         elif key in reg.topics:

@@ -249,7 +249,7 @@ def problems(reg: Registry, content_keys: Iterable[str], calculator_specs: Mappi
             found.append(f"calculators.{name}: intent '{c.intent}' is no topic")
         spec = calculator_specs.get(name)
         if spec is not None:
-            for entry in [spec.result_entry] + [spec.prompt_entry(i.name) for i in spec.inputs if i.required or i.name == "region"]:
+            for entry in [spec.result_entry, spec.rule_entry] + [spec.prompt_entry(i.name) for i in spec.inputs if i.required or i.name == "region"]:
                 if entry not in content_keys:
                     found.append(f"calculators.{name}: no content entry '{entry}'")
     for name in calculator_specs:

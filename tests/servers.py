@@ -113,9 +113,10 @@ TEST_DAY = "2026-11-25"
 
 
 @contextmanager
-def assistant(tmp: Path, credentials_yaml: Optional[str] = None, extra_args: Optional[List[str]] = None) -> Iterator[int]:
-    """Action server + Rasa on the embedded default configuration (rules pinned to TEST_DAY); yields Rasa's port."""
-    env = {"ANSINH_TODAY": TEST_DAY, "ANSINH_DB_URL": f"sqlite:///{tmp}/cases.db"}
+def assistant(tmp: Path, credentials_yaml: Optional[str] = None, extra_args: Optional[List[str]] = None,
+              today: str = TEST_DAY, extra_env: Optional[Dict[str, str]] = None) -> Iterator[int]:
+    """Action server + Rasa on the embedded default configuration (rules pinned to ``today``); yields Rasa's port."""
+    env = {"ANSINH_TODAY": today, "ANSINH_DB_URL": f"sqlite:///{tmp}/cases.db", **(extra_env or {})}
     credentials = None
     if credentials_yaml is not None:
         credentials = tmp / "credentials.yml"

@@ -97,7 +97,11 @@ def expected_reply(target, state, reg):
     """What the first message of the reply to a click on ``target`` must say (its topic's own text)."""
     if target.startswith("calc:"):
         spec = SPECS[target[5:]]
-        return compose.say(spec.prompt_entry(spec.required[0]), DAY)
+        last = reg.topics.get(state.topic or "")
+        prompt = compose.say(spec.prompt_entry(spec.required[0]), DAY)
+        if last is not None and (last.calculator == spec.name or last.offer == target):
+            return prompt  # the answer just read stated the rule
+        return compose.say(spec.rule_entry, DAY) + "\n" + prompt
     if target.startswith("referral:"):
         if state.province:
             return content.render("referral", DAY, {"province": state.province, "problem": target[9:]}).text
@@ -163,7 +167,8 @@ def test_the_pension_button_under_a_contribution_quote_starts_the_pension_estima
     pension = next(b for b in reply.messages[0].buttons if b.target == "calc:pension")
     intent, entities = click(pension.payload, domain)
     reply = respond(Turn(intent, pension.payload, entities, reply.state, DAY))
-    assert reply.texts[0] == compose.say("calc.pension.ask.gender", DAY)
+    assert reply.texts[0].endswith(compose.say("calc.pension.ask.gender", DAY))
+    assert reply.texts[0].startswith(compose.say("calc.pension.rule", DAY))
 
 
 def test_the_registration_button_refers_to_the_social_insurance_office(domain):

@@ -50,6 +50,11 @@ class CalculatorSpec:
     def result_entry(self) -> str:
         return f"calc.{self.name}.result"
 
+    @property
+    def rule_entry(self) -> str:
+        """The rule said once, before the first question, when the calculator starts."""
+        return f"calc.{self.name}.rule"
+
     def prompt_entry(self, input_name: str) -> str:
         return f"calc.{self.name}.ask.{input_name}"
 

@@ -127,6 +127,8 @@ def household(on: dt.date, members: int, period_months: Optional[int] = None, gr
         support_rate = support_f.value[SUPPORTED_GROUPS[group]]
         supported = round_dong(first * (1 - support_rate))
         facts += [support_f, P.get("hi_supported_may_choose_household", on)]
+    if state_pays:
+        facts = [support_f]  # nothing is paid: only the rule that the State pays is cited
     return HouseholdQuote(
         on, members, int(covered_elsewhere or 0), payers, 0 if state_pays else children, group, state_pays, support_rate, period_months, periods,
         int(base.value), round_dong(first), per_member, supported, tuple(facts),

@@ -645,7 +645,9 @@ class _Reader:
                 continue
             before = u.clause_before(i)
             lead = m.group().split()[0]
-            if re.search(stop + r"(?:\s\S+){0,3}$", before) or re.search(stop, " ".join(u.words[j : j + 3])) and not re.search(r"\bdong\b", before):
+            if re.search(r"\b(?:tham gia|bat dau|moi dong|dang ky)\b", before) and not re.search(stop + r"(?:\s\S+){0,3}$", before):
+                field_y, field_m = "joined_year", "joined_month"  # "tham gia từ 9/2025, giờ nghỉ đóng": joined then
+            elif re.search(stop + r"(?:\s\S+){0,3}$", before) or re.search(stop, " ".join(u.words[j : j + 3])) and not re.search(r"\bdong\b", before):
                 field_y, field_m = "stopped_year", "stopped_month"
             elif lead in ("den", "toi") and re.search(r"\bdong\b|\btham gia\b", u.s[: m.start()]):
                 field_y, field_m = "stopped_year", "stopped_month"

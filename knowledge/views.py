@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from knowledge import parameters as P
 from knowledge import referral
-from knowledge.calculators import health, pension, vsi
+from knowledge.calculators import health, pension, vsi, withdrawal
 
 VIEWS: Dict[str, Callable[..., Any]] = {}
 
@@ -187,6 +187,50 @@ def referral_offices(on: dt.date, inputs: Mapping[str, Any]) -> Referral:
         province.name, name, province.is_city(on), inputs.get("former"), problem, offices,
         all(o.phone for o in offices), facts,
     )
+
+
+@dataclass(frozen=True)
+class WithdrawalForPerson:
+    """The one-time withdrawal rule applied to what the person said (years paid, since when, stopped when)."""
+
+    known: bool  # the person said how long they paid
+    years_paid: Optional[float]
+    months_without_contributing: Optional[int]
+    paid_before_cutoff: Optional[bool]
+    cases: Tuple[str, ...]
+    transitional_in_months: Optional[int]  # months still to wait without paying for the transitional case
+    over_transitional_years: bool  # paid too long for the transitional case
+    facts: tuple = field(repr=False)
+
+
+@view
+def withdrawal_for_person(on: dt.date, inputs: Mapping[str, Any]) -> WithdrawalForPerson:
+    """Which withdrawal cases fit the asker, from the situation's facts (none known: the rule only)."""
+    years = inputs.get("years_paid")
+    rule_f = P.get("lump_sum_transitional", on)
+    rule = rule_f.value
+    cutoff = dt.date.fromisoformat(str(rule["cutoff"]))
+    joined = inputs.get("joined_year")
+    stopped_year, stopped_month = inputs.get("stopped_year"), inputs.get("stopped_month") or 1
+    paid_before = None
+    if joined:
+        paid_before = dt.date(int(joined), int(inputs.get("joined_month") or 1), 1) < cutoff
+    elif stopped_year:
+        paid_before = dt.date(int(stopped_year), int(stopped_month), 1) < cutoff
+    months_without = None
+    if stopped_year:
+        months_without = max(0, (on.year - int(stopped_year)) * 12 + on.month - int(stopped_month))
+    if years is None:
+        # How long is not known; starting after the cutoff already decides the case of stopping.
+        return WithdrawalForPerson(paid_before is False, None, months_without, paid_before, (), None, False, (rule_f,))
+    result = withdrawal.check(on, float(years), paid_before_cutoff=paid_before,
+                              months_without_contributing=months_without or 0)
+    waiting = None
+    over = float(years) >= rule["max_years"]
+    if paid_before and not over and "transitional" not in result.cases:
+        waiting = rule["months_without_contributing"] - (months_without or 0)
+    return WithdrawalForPerson(True, float(years), months_without, paid_before, tuple(result.cases), waiting, over,
+                               tuple(result.facts))
 
 
 # Calculator results are views too: the content entry calc.<name>.result shows r.<field> of them.

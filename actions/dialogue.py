@@ -225,10 +225,23 @@ def likely_topics(turn: Turn) -> List[Topic]:
     return found[:CLARIFY_MAX_TOPICS]
 
 
+GUESS_MIN_CONFIDENCE = 0.15  # a best guess worth answering, with the other likely topics offered beside it
+GUESS_MIN_WORDS = 8  # only for a real question (a long message), never for a short fragment
+
+
 def fallback(turn: Turn, reply: Reply) -> Reply:
-    """Unsure: ask between the two or three likely topics; with no likely topic, offer the menu."""
+    """Unsure: answer the best guess of a long question and offer the others; ask between the likely
+    topics of a short one; with no likely topic, offer the menu."""
     reg = registry()
     likely = likely_topics(turn)
+    best = next((r for r in turn.ranking if r.get("name") == (likely[0].key if likely else None)), None)
+    if likely and best and best.get("confidence", 0) >= GUESS_MIN_CONFIDENCE and len(fold(turn.text).split()) >= GUESS_MIN_WORDS \
+            and not turn.text.startswith("/"):
+        answer_topic(likely[0], turn, reply, answer_inputs(turn, turn.state.situation, known_inputs(turn.state.situation, turn.today)))
+        others = [reg.button(t.key) for t in likely[1:]]
+        if others:
+            reply.say(compose.say(reg.message("other_topics"), turn.today), others + [reg.button("human_handoff")])
+        return reply
     if len(likely) >= 2:
         reply.topic = "clarify"
         return reply.say(compose.say(reg.message("clarify"), turn.today),

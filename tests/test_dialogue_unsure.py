@@ -1,0 +1,32 @@
+"""When the classifier is unsure: a long question gets the best guess and the other likely topics as
+buttons; a short fragment gets the question between the likely topics; nothing likely gets the menu."""
+import datetime as dt
+
+from actions.dialogue import Turn, respond
+from actions.state import DialogueState
+from knowledge import content
+
+DAY = dt.date(2026, 12, 1)
+RANKING = [{"name": "nlu_fallback", "confidence": 0.8}, {"name": "vsi_registration", "confidence": 0.18},
+           {"name": "vsi_contribution", "confidence": 0.16}, {"name": "greet", "confidence": 0.05}]
+LONG = "tôi làm nghề tự do đã lâu rồi mà chưa biết phải làm những gì để có được bảo hiểm cho tuổi già"
+
+
+def test_a_long_unsure_question_gets_the_best_guess_and_the_others_as_buttons():
+    reply = respond(Turn("nlu_fallback", LONG, [], DialogueState(), DAY, RANKING))
+    assert reply.texts[0].startswith(content.render("vsi_registration", DAY).text.split("\n")[0])
+    assert reply.answered == ["vsi_registration"]
+    titles = [b.title for m in reply.messages[1:] for b in m.buttons]
+    assert "Đóng bao nhiêu tiền?" in titles and "Gặp cán bộ tư vấn" in titles
+
+
+def test_a_short_unsure_fragment_is_asked_which_topic():
+    reply = respond(Turn("nlu_fallback", "bảo hiểm cho tuổi già", [], DialogueState(), DAY, RANKING))
+    assert reply.topic == "clarify" and not reply.answered
+    assert [b.target for b in reply.messages[0].buttons][:2] == ["vsi_registration", "vsi_contribution"]
+
+
+def test_nothing_likely_gets_the_menu():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.9}, {"name": "greet", "confidence": 0.05}]
+    reply = respond(Turn("nlu_fallback", LONG, [], DialogueState(), DAY, ranking))
+    assert reply.topic == "fallback" and len(reply.messages[0].buttons) >= 4

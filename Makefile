@@ -95,7 +95,9 @@ coverage: venv
 	@mkdir -p reports
 	$(BIN)/python -m coverage run --branch --include='knowledge/calculators/*,knowledge/content.py,knowledge/views.py,knowledge/compose.py' \
 	  -m pytest -q tests/test_figures_traceable.py tests/test_worked_cases.py tests/test_content.py
-	$(BIN)/python -m coverage report | tee reports/coverage.txt
+	@{ echo "# Branch coverage of the content layer and the calculators"; echo; \
+	  echo "Under tests/test_figures_traceable.py, tests/test_worked_cases.py and tests/test_content.py (make coverage)."; \
+	  echo; echo '```'; $(BIN)/python -m coverage report; echo '```'; } | tee reports/coverage.md
 
 eval: $(MODEL)
 	$(BIN)/python benchmarks/eval_conversation.py

@@ -12,14 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from knowledge import compose
-from knowledge.compose import Message
 from actions.inputs import changed, first, inputs_for, known_inputs
 from actions.limits import MAX_MESSAGE_CHARS
 from actions.state import DialogueState, LastAnswer, situation_to_dict
 from bot import gazetteer
 from bot import situation as S
-from knowledge import content, referral
+from knowledge import compose, content, referral
+from knowledge.compose import Message
 from knowledge.calculators.specs import SPECS
 from knowledge.errors import InvalidInput, UnknownProvince
 from knowledge.registry import Button, Topic, registry
@@ -32,7 +31,6 @@ ASKS_TO_CALCULATE = re.compile(
 # Intents that carry details or yes/no rather than a question of their own.
 CONTEXT_INTENTS = ("inform", "nlu_fallback", "affirm", "deny", "dont_know")
 PLACE_ONLY_WORDS = 4
-DETAIL_ENTITIES = {"amount", "group", "period", "people", "duration", "birth", "gender", "age", "region"}
 
 
 @dataclass

@@ -71,6 +71,3 @@ def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> Dict[str, An
     """Inputs this message gave or changed."""
     return {k: v for k, v in after.items() if before.get(k) != v}
 
-
-def first_missing(spec: CalculatorSpec, values: Mapping[str, Any]) -> Optional[str]:
-    return spec.missing(values)

@@ -27,20 +27,8 @@ SIX = ["Hà Nội", "TP Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Huế",
 
 # --- The loader: articles: [] only with a note --------------------------------------------------------
 
-HEADER = "x:\n  description: d\n  label: l\n  unit: u\n  status: verified\n  values: {2025-01-01: 1}\n"
-
-
-def _load(tmp_path, reference: str, extra: str = ""):
-    (tmp_path / "p.yaml").write_text(HEADER + extra + "  references:\n" + reference, encoding="utf-8")
-    return parameters.load(tmp_path)
-
-
-def _refused(tmp_path, reference: str, extra: str = "") -> str:
-    with pytest.raises(parameters.ParameterError) as err:
-        _load(tmp_path, reference, extra)
-    message = str(err.value)
-    assert "p.yaml:x" in message, message
-    return message
+# The strict loader's helpers: load a one-parameter file; a refusal names the file and the parameter.
+from tests.test_references import _load, _refused  # noqa: E402
 
 
 RESOLUTION = "    - document: Nghị quyết 202/2025/QH15\n      href: https://example.org/nq202\n"

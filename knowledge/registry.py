@@ -51,6 +51,7 @@ class Topic:
     buttons: Tuple[Tuple[str, Optional[str]], ...] = ()  # (target, title override)
     action: str = DEFAULT_ACTION
     offer: Optional[str] = None  # a button target the answer offers; "có" accepts it
+    parent: Optional[str] = None  # the general topic this specific answer refines (its siblings share it)
 
     @property
     def own_intent(self) -> bool:
@@ -99,6 +100,19 @@ class Registry:
             return self.topics[answer]
         topic = self.topics.get(intent)
         return topic if topic and topic.own_intent else None
+
+    def family(self, key: str) -> str:
+        """The general topic at the root of ``key``'s parents (``key`` itself when it has none)."""
+        seen = set()
+        while self.topics[key].parent and key not in seen:
+            seen.add(key)
+            key = self.topics[key].parent
+        return key
+
+    def siblings(self, key: str) -> Tuple[str, ...]:
+        """The topics of ``key``'s family (the general one and its specific answers), ``key`` included."""
+        root = self.family(key)
+        return tuple(k for k in self.topics if self.family(k) == root)
 
     def calculator_of_intent(self, intent: str) -> Optional[str]:
         return next((c.name for c in self.calculators.values() if c.intent == intent), None)
@@ -185,7 +199,7 @@ def load(path: Path = REGISTRY_FILE) -> Registry:
     topics: Dict[str, Topic] = {}
     for key, t in (raw.get("topics") or {}).items():
         t = t or {}
-        unknown = set(t) - {"label", "intent", "does", "calculator", "referral", "buttons", "action", "offer"}
+        unknown = set(t) - {"label", "intent", "does", "calculator", "referral", "buttons", "action", "offer", "parent"}
         if unknown:
             raise RegistryError(f"topics.{key}: unknown fields {sorted(unknown)}")
         does = t.get("does", "answer")
@@ -204,6 +218,7 @@ def load(path: Path = REGISTRY_FILE) -> Registry:
             buttons=_buttons(t.get("buttons"), f"topics.{key}"),
             action=t.get("action", DEFAULT_ACTION),
             offer=t.get("offer"),
+            parent=t.get("parent"),
         )
     calculators = {
         name: Calculator(name, c["intent"], c["label"], c.get("referral"), _buttons(c.get("buttons"), f"calculators.{name}"))
@@ -229,6 +244,10 @@ def problems(reg: Registry, content_keys: Iterable[str], calculator_specs: Mappi
     for key, t in reg.topics.items():
         if not t.own_intent and t.intent not in reg.topics:
             found.append(f"topics.{key}: intent '{t.intent}' is no topic")
+        if t.parent and t.parent not in reg.topics:
+            found.append(f"topics.{key}: parent '{t.parent}' is no topic")
+        elif t.parent and reg.family(key) == key:
+            found.append(f"topics.{key}: its parents form a loop")
         if t.does == "answer" and t.content_key not in content_keys:
             found.append(f"topics.{key}: no content entry '{t.content_key}' in knowledge/content/")
         if t.does in ("answer", "referral", "handoff", "basis", "more") and not t.label:

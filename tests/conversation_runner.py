@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,8 @@ from actions.state import DialogueState
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = Path(__file__).with_name("conversations")
-MODEL = ROOT / "models" / "ansinh.tar.gz"
+# ANSINH_MODEL points the runner at another trained model (a branch of the training data).
+MODEL = Path(os.environ.get("ANSINH_MODEL", ROOT / "models" / "ansinh.tar.gz"))
 DEFAULT_DAY = dt.date(2026, 12, 1)
 
 
@@ -110,3 +113,22 @@ def run_case(case: Dict[str, Any], parser: Parser) -> CaseResult:
             problems.append(f"reply is {len(said)} characters, over {limit}")
         results.append(TurnResult(text, said, intent, problems))
     return CaseResult(str(case["name"]), str(case["category"]), results)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``python -m tests.conversation_runner [FILE.yml ...]``: run cases, print the failures."""
+    paths = [Path(a) for a in (argv if argv is not None else sys.argv[1:])]
+    cases = [c for c in load_cases() if not paths or any(Path(c["file"]).name == p.name for p in paths)]
+    parser = Parser()
+    failed = 0
+    for case in cases:
+        result = run_case(case, parser)
+        if not result.passed:
+            failed += 1
+            print(result.explain())
+    print(f"{len(cases) - failed}/{len(cases)} cases passed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

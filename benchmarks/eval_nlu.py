@@ -55,6 +55,15 @@ LABEL_INTENTS = {
 NON_TOPIC = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "chitchat", "inform", "out_of_scope"}
 
 
+def label_families() -> Dict[str, set]:
+    """Each real-question label with the intents that answer it on topic: the listed ones and their families."""
+    from knowledge.registry import registry
+
+    reg = registry()
+    return {label: set(intents).union(*(reg.siblings(i) for i in intents if i in reg.topics))
+            for label, intents in LABEL_INTENTS.items()}
+
+
 def load_examples() -> List[Tuple[str, str]]:
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -192,6 +201,7 @@ def main() -> None:
             report["pipelines"]["ours"]["per_intent_f1"] = per_intent
             worst = sorted(per_intent, key=per_intent.get)[:8]
             confusion_picture(gold, pred, out / "confusion_worst.png", worst)
+            report["pipelines"]["ours"]["siblings"] = sibling_confusions(gold, pred)
         (out / "eval.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         (out / "eval.md").write_text(render_md(report), encoding="utf-8")
 
@@ -221,9 +231,10 @@ def real_questions(examples, tmpdir: Path) -> Dict:
     preds_stripped = predict(model, [fold(q["text"]) for q in real])
     by_label: Dict[str, List[int]] = collections.defaultdict(lambda: [0, 0, 0])
     rows = []
+    wanted = label_families()
     for q, pr, ps in zip(real, preds, preds_stripped):
-        ok = pr in LABEL_INTENTS.get(q["label"], {q["label"]})
-        ok_s = ps in LABEL_INTENTS.get(q["label"], {q["label"]})
+        ok = pr in wanted.get(q["label"], {q["label"]})
+        ok_s = ps in wanted.get(q["label"], {q["label"]})
         by_label[q["label"]][0] += 1
         by_label[q["label"]][1] += int(ok)
         by_label[q["label"]][2] += int(ok_s)
@@ -236,6 +247,34 @@ def real_questions(examples, tmpdir: Path) -> Dict:
         "per_topic": {k: {"n": v[0], "correct": v[1], "correct_stripped": v[2]} for k, v in sorted(by_label.items())},
         "predictions": rows,
     }
+
+
+def sibling_confusions(gold: Sequence[str], pred: Sequence[str]) -> Dict:
+    """Confusions between the answers of one family (a general topic and its specific answers).
+
+    ``family_accuracy`` counts a prediction in the right family as right: the gap to the exact accuracy
+    is what the per-family choice of the specific answer loses.
+    """
+    from knowledge.registry import registry
+
+    reg = registry()
+
+    def family(intent: str) -> str:
+        return reg.family(intent) if intent in reg.topics else intent
+
+    families = {family(g) for g in gold if g in reg.topics and len(reg.siblings(g)) > 1}
+    pairs = collections.Counter((g, p) for g, p in zip(gold, pred) if g != p and family(g) == family(p) and family(g) in families)
+    rows = {}
+    for fam in sorted(families):
+        idx = [i for i, g in enumerate(gold) if family(g) == fam]
+        rows[fam] = {"members": list(reg.siblings(fam)), "n": len(idx),
+                     "exact": sum(gold[i] == pred[i] for i in idx) / len(idx),
+                     "family": sum(family(pred[i]) == fam for i in idx) / len(idx)}
+    n = len(gold)
+    return {"exact_accuracy": sum(g == p for g, p in zip(gold, pred)) / n,
+            "family_accuracy": sum(family(g) == family(p) for g, p in zip(gold, pred)) / n,
+            "families": rows,
+            "top_pairs": [{"gold": g, "predicted": p, "n": c} for (g, p), c in pairs.most_common(15)]}
 
 
 def render_md(report: Dict) -> str:
@@ -265,6 +304,16 @@ def render_md(report: Dict) -> str:
         worst = sorted(ours["per_intent_f1"].items(), key=lambda kv: kv[1])[:8]
         lines += ["", "Worst intents (ours): " + ", ".join(f"{k} {v:.2f}" for k, v in worst),
                   "", "![confusions](confusion_worst.png)"]
+    sib = ours.get("siblings")
+    if sib:
+        lines += ["", "## Sibling answers (a general topic and its specific answers)", "",
+                  f"Exact accuracy {sib['exact_accuracy']:.3f}; right family {sib['family_accuracy']:.3f}.", "",
+                  "| family | answers | examples | exact | right family |", "|---|---|---|---|---|"]
+        for fam, row in sib["families"].items():
+            lines.append(f"| {fam} | {len(row['members'])} | {row['n']} | {row['exact']:.3f} | {row['family']:.3f} |")
+        if sib["top_pairs"]:
+            lines += ["", "Most frequent confusions between siblings (gold → predicted, count): " +
+                      "; ".join(f"{x['gold']} → {x['predicted']} {x['n']}" for x in sib["top_pairs"])]
     rq = report.get("real_questions")
     if rq:
         lines += [

@@ -1,62 +1,41 @@
-"""Case and referral records (SQLAlchemy 1.4): SQLite by default, PostgreSQL in production.
+"""Case and referral records for the action server: SQLite by default, PostgreSQL in production.
 
-``ANSINH_DB_URL`` selects the database (default ``sqlite:///ansinh.db`` in the working directory).
-Referrals are stored as anonymous counts by day, topic, province and channel; handoff cases keep a
-hash of the sender id, never the id itself.
+``ANSINH_DB_URL`` selects the database (default ``sqlite:///ansinh.db`` in the working directory). The
+tables are defined in ``cases/schema.py`` and created by its Alembic migrations, applied here once per URL
+(``cases.db.upgrade``; ``make run`` applies them before the servers start).
+
+Referrals are stored as anonymous counts by day, topic, province and channel. A handoff case keeps the
+sender id (staff reply in the user's own channel) and its hash (which is what finds the person's open case
+and what stays in the consent records after an erasure).
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 import threading
 from typing import Dict, List, Optional, Tuple
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint, create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-metadata = MetaData()
-
-referral_counts = Table(
-    "referral_counts",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("problem", String(32), nullable=False),
-    Column("province", String(64), nullable=False),
-    Column("channel", String(32), nullable=False, default="unknown"),
-    Column("count", Integer, nullable=False, default=0),
-    UniqueConstraint("day", "problem", "province", "channel", name="uq_referral_bucket"),
-)
-
-cases = Table(
-    "handoff_cases",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("created_at", DateTime, nullable=False),
-    Column("sender_hash", String(64), nullable=False, index=True),
-    Column("channel", String(32), nullable=False, default="unknown"),
-    Column("topic", String(64)),
-    Column("province", String(64)),
-    Column("summary", Text),
-    Column("status", String(16), nullable=False, default="open"),
-)
+from cases import db as cases_db
+from cases import repository
+from cases.schema import OPEN_STATUSES, cases, metadata, referral_counts  # noqa: F401 - re-exported
 
 _engines: Dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
 def database_url() -> str:
-    return os.environ.get("ANSINH_DB_URL", "sqlite:///ansinh.db")
+    return cases_db.database_url()
 
 
 def engine(url: Optional[str] = None) -> Engine:
+    """The engine for `url` (default ANSINH_DB_URL), its database migrated to the newest revision."""
     url = url or database_url()
     with _lock:
         if url not in _engines:
-            eng = create_engine(url, future=True, pool_pre_ping=True)
-            metadata.create_all(eng)
-            _engines[url] = eng
+            cases_db.upgrade(url)
+            _engines[url] = cases_db.make_engine(url)
         return _engines[url]
 
 
@@ -87,29 +66,19 @@ def referral_totals(url: Optional[str] = None) -> List[Tuple[str, str, int]]:
 
 
 def sender_hash(sender_id: str) -> str:
-    salt = os.environ.get("ANSINH_HASH_SALT", "ansinh")
-    return hashlib.sha256(f"{salt}:{sender_id}".encode()).hexdigest()
+    return repository.sender_hash(sender_id)
 
 
 def open_case(sender_id: str, channel: str, topic: Optional[str], province: Optional[str], summary: str, url: Optional[str] = None) -> int:
-    eng = engine(url)
-    with eng.begin() as conn:
-        result = conn.execute(
-            cases.insert().values(
-                created_at=dt.datetime.utcnow(),
-                sender_hash=sender_hash(sender_id),
-                channel=channel or "unknown",
-                topic=topic,
-                province=province,
-                summary=summary[:2000],
-                status="open",
-            )
-        )
-        return int(result.inserted_primary_key[0])
+    """Open a case waiting for staff, or add to the person's open case (one open case per person); its id."""
+    return repository.open_or_extend_case(
+        engine(url), sender_id, channel, topic=topic, province=province, summary=summary[:2000]
+    ).case_id
 
 
 def open_cases(url: Optional[str] = None) -> List[dict]:
+    """The cases not resolved yet, oldest first."""
     eng = engine(url)
     with eng.connect() as conn:
-        rows = conn.execute(select(cases).where(cases.c.status == "open").order_by(cases.c.id)).mappings().all()
+        rows = conn.execute(select(cases).where(cases.c.status.in_(OPEN_STATUSES)).order_by(cases.c.id)).mappings().all()
     return [dict(r) for r in rows]

@@ -12,6 +12,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
+$BIN/python -m cases.db upgrade
 $BIN/rasa run actions --port "$ACTIONS_PORT" --actions actions.actions > logs/actions.log 2>&1 &
 pids+=($!)
 

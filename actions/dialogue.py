@@ -208,6 +208,27 @@ def show_basis(turn: Turn, reply: Reply) -> Reply:
     return reply.say(text or compose.say(registry().message("no_basis"), turn.today))
 
 
+# A runner-up from the answer's own family (the general topic and its specific answers) this close to
+# the best guess is offered as a button under the answer: the classifier could not tell them apart.
+SIBLING_CLOSE_RATIO = 0.5
+
+
+def offer_sibling(topic: Topic, turn: Turn, reply: Reply) -> None:
+    reg = registry()
+    if turn.text.startswith("/") or not turn.ranking or not reply.messages:
+        return
+    best = next((r.get("confidence") or 0 for r in turn.ranking if r.get("name") == topic.intent), 0)
+    family = set(reg.siblings(topic.key))
+    for r in turn.ranking[:3]:
+        name = r.get("name") or ""
+        if name == topic.intent or name not in family or (r.get("confidence") or 0) < best * SIBLING_CLOSE_RATIO:
+            continue
+        message = reply.messages[-1]
+        if reg.topics[name].does == "answer" and all(b.target != name for b in message.buttons):
+            message.buttons.insert(0, reg.button(name))
+        return
+
+
 CLARIFY_MIN_CONFIDENCE = 0.1
 CLARIFY_MAX_TOPICS = 3
 
@@ -367,7 +388,11 @@ def route(turn: Turn) -> Reply:
         reply.state.province = place.province
     dont_know = turn.intent == "dont_know" or bool(asked and S.ASKED_ALIASES.get(asked, asked) in update.unknown)
 
-    # Controls work on the last answer, whatever is in progress.
+    # Controls work on the last answer, whatever is in progress; but a typed message that gives the input a
+    # calculator is waiting for is that input ("3 củ" is no "căn cứ").
+    waited = state.calc in SPECS and not payload and bool(inputs_for(SPECS[state.calc], now))
+    if topic and topic.does in ("more", "basis") and waited:
+        topic = None
     if topic and topic.does == "more":
         return show_more(turn, reply)
     if topic and topic.does == "basis":
@@ -443,6 +468,7 @@ def route(turn: Turn) -> Reply:
             if topic.key == "greet":
                 reply.state.clear_pending()  # a greeting (Telegram's /start too) starts again
             answer_topic(topic, turn, reply, answer_inputs(turn, sit, known))
+            offer_sibling(topic, turn, reply)
             offers_referral = any(t.startswith("referral:") for t, _ in topic.buttons)
             province = place.province if place else (state.province if offers_referral else None)
             if topic.referral and (offers_referral or topic.referral == "dispute") and province and topic.key != "legal_aid_request":

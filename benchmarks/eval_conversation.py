@@ -81,7 +81,8 @@ def unit_inventory(on=DAY):
         if topic.does != "answer" or key not in content.content():
             continue
         facts = []
-        for name in sorted(content.content().entry(key).parameters):
+        entry = content.content().entry(key)
+        for name in sorted(entry.parameters | set(entry.cites)):
             try:
                 facts.append(P.get(name, on))
             except Exception:  # a parameter not in force on the day

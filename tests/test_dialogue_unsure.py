@@ -30,3 +30,25 @@ def test_nothing_likely_gets_the_menu():
     ranking = [{"name": "nlu_fallback", "confidence": 0.9}, {"name": "greet", "confidence": 0.05}]
     reply = respond(Turn("nlu_fallback", LONG, [], DialogueState(), DAY, ranking))
     assert reply.topic == "fallback" and len(reply.messages[0].buttons) >= 4
+
+
+# --- siblings: a general answer and its specific answers ---------------------------------------------------
+
+SIBLINGS = [{"name": "dismissal", "confidence": 0.46}, {"name": "dismissal_absence", "confidence": 0.40},
+            {"name": "wage_arrears", "confidence": 0.08}]
+
+
+def test_a_close_sibling_is_offered_under_the_answer():
+    reply = respond(Turn("dismissal", "tôi bị công ty cho nghỉ việc có đúng không", [], DialogueState(), DAY, SIBLINGS))
+    assert reply.answered == ["dismissal"]
+    assert reply.messages[0].buttons[0].target == "dismissal_absence"
+
+
+def test_a_distant_sibling_or_another_family_is_not_offered():
+    far = [{"name": "dismissal", "confidence": 0.80}, {"name": "dismissal_absence", "confidence": 0.12},
+           {"name": "wage_arrears", "confidence": 0.05}]
+    reply = respond(Turn("dismissal", "tôi bị công ty cho nghỉ việc có đúng không", [], DialogueState(), DAY, far))
+    assert "dismissal_absence" not in [b.target for b in reply.messages[0].buttons]
+    other = [{"name": "dismissal", "confidence": 0.46}, {"name": "wage_arrears", "confidence": 0.44}]
+    reply = respond(Turn("dismissal", "tôi bị công ty cho nghỉ việc có đúng không", [], DialogueState(), DAY, other))
+    assert "wage_arrears" not in [b.target for b in reply.messages[0].buttons][:1]

@@ -1,0 +1,116 @@
+"""The labour-portal widget's server side: Rasa's socket.io channel plus what the widget reads from it.
+
+Registered in credentials.yml in place of ``socketio:`` (same settings, same ``/socket.io`` path):
+
+    channels.widget_config.WidgetInput:
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+      session_persistence: true
+
+Two additions to the built-in channel:
+
+- ``GET /webhooks/socketio/config``: what the widget needs from the one source of each fact, so nothing
+  is duplicated in JavaScript: the longest message the assistant reads (``actions.limits.MAX_MESSAGE_CHARS``,
+  env ANSINH_MAX_MESSAGE_CHARS), the main topics as buttons (``menu:`` of knowledge/topics.yaml) and the
+  first screen's texts (``greet`` and ``help.widget`` of knowledge/content/).
+- A message the widget sends carries ``metadata.message_id``; the same id from the same conversation is
+  handled once, so a message the widget re-sends after a lost connection (it cannot know whether the first
+  try arrived) reaches the assistant once. The memory of ids is per process (a few thousand recent ids).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, Hashable, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.limits import MAX_MESSAGE_CHARS
+
+logger = logging.getLogger(__name__)
+
+GREETING_ENTRY = "greet"
+SCOPE_ENTRY = "help.widget"
+MAX_ID_CHARS = 64
+REMEMBERED_IDS = 5000
+
+
+def _today() -> dt.date:
+    pinned = os.environ.get("ANSINH_TODAY")
+    return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
+
+
+def widget_config() -> Dict[str, Any]:
+    """The widget's settings. The limit is always there; texts or topics that fail to load are left out
+    (logged) and the widget falls back to its short built-in greeting."""
+    config: Dict[str, Any] = {"max_chars": MAX_MESSAGE_CHARS}
+    try:
+        from knowledge.registry import registry
+
+        config["topics"] = [{"title": b.title, "payload": b.payload} for b in registry().menu_buttons()]
+    except Exception:  # noqa: BLE001 - the limit must still be served
+        logger.exception("widget config: the topic menu did not load")
+    try:
+        from knowledge import compose
+
+        on = _today()
+        config["greeting"] = compose.say(GREETING_ENTRY, on)
+        config["scope"] = compose.say(SCOPE_ENTRY, on)
+    except Exception:  # noqa: BLE001
+        logger.exception("widget config: the first screen's texts did not load")
+    return config
+
+
+class Once:
+    """Remembers the most recent keys; ``first(key)`` is True the first time a key is seen."""
+
+    def __init__(self, size: int = REMEMBERED_IDS) -> None:
+        self.size = size
+        self._seen: "OrderedDict[Hashable, None]" = OrderedDict()
+
+    def first(self, key: Hashable) -> bool:
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+
+def message_id(message: UserMessage) -> Optional[str]:
+    meta = message.metadata if isinstance(message.metadata, dict) else {}
+    mid = meta.get("message_id")
+    return str(mid)[:MAX_ID_CHARS] if isinstance(mid, (str, int)) and str(mid) else None
+
+
+class WidgetInput(SocketIOInput):
+    """Rasa's socket.io channel (name ``socketio``) with the widget's config route and once-only delivery."""
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        once = Once()
+
+        async def handle_once(message: UserMessage) -> None:
+            mid = message_id(message)
+            if mid is not None and not once.first((message.sender_id, mid)):
+                logger.info("widget: message %s of %s already handled; ignored", mid, message.sender_id)
+                return
+            await on_new_message(message)
+
+        bp = super().blueprint(handle_once)
+
+        @bp.route("/config", methods=["GET"])
+        async def config(_: Request) -> HTTPResponse:
+            return response.json(widget_config(), headers={"Cache-Control": "max-age=300"})
+
+        return bp
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"

@@ -24,7 +24,19 @@ fi
 $BIN/rasa run --model models/ansinh.tar.gz --enable-api --cors "*" --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints endpoints.yml > logs/rasa.log 2>&1 &
 pids+=($!)
-$BIN/python -m http.server "$DEMO_PORT" --bind 127.0.0.1 --directory channels/webchat > logs/demo.log 2>&1 &
+# The demo pages name the Rasa server in their own markup (never taken from the page address): another port, a copy.
+DEMO_DIR=channels/webchat
+if [[ "$RASA_PORT" != 5005 ]]; then
+  DEMO_DIR=$(mktemp -d); cp -r channels/webchat/. "$DEMO_DIR"
+  sed -i "s#http://localhost:5005#http://localhost:$RASA_PORT#" "$DEMO_DIR/portal.html" "$DEMO_DIR/demo.html"
+fi
+$BIN/python -m http.server "$DEMO_PORT" --bind 127.0.0.1 --directory "$DEMO_DIR" > logs/demo.log 2>&1 &
+pids+=($!)
+# Staff console (channels/console; settings in console.yml, overridden by ANSINH_CONSOLE_* variables).
+CONSOLE_PORT=${ANSINH_CONSOLE_PORT:-8090}
+CONSOLE_URL=${ANSINH_CONSOLE_BASE_URL:-http://localhost:$CONSOLE_PORT}
+ANSINH_CONSOLE_PORT="$CONSOLE_PORT" ANSINH_CONSOLE_BASE_URL="$CONSOLE_URL" ANSINH_RASA_URL="http://localhost:$RASA_PORT" \
+  $BIN/python -m channels.console serve > logs/console.log 2>&1 &
 pids+=($!)
 
 echo "Starting Rasa (this takes about a minute)..."
@@ -41,6 +53,9 @@ Trợ lý An Sinh is running.
   REST webhook:         POST http://localhost:$RASA_PORT/webhooks/rest/webhook
                         curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"a","message":"đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền"}'
   Action server:        http://localhost:$ACTIONS_PORT/health
+  Staff console:        $CONSOLE_URL
+                        first supervisor: .venv/bin/python -m channels.console adduser NAME --role supervisor
+                        (officers: --role officer --province NAME; the password is read from standard input)
   Logs:                 logs/
 Press Ctrl-C to stop.
 MSG

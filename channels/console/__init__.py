@@ -1,0 +1,1 @@
+"""The staff console: union officers, supervisors and programme managers (aiohttp, Jinja2)."""

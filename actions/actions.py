@@ -80,15 +80,28 @@ class ActionRespond(Action):
         return [SlotSet(STATE_SLOT, reply.state.to_dict())]
 
 
+def announce_case(case_id: int, province, topic, channel: str) -> None:
+    """Tell the province's staff group on Telegram (channels/notify.py), in the background; never raises."""
+    try:
+        from channels import notify
+
+        notify.announce_new_case(notify.NewCase(case_id, province, topic, channel, dt.datetime.now(dt.timezone.utc)))
+    except Exception:  # noqa: BLE001 - the user's reply comes first
+        logger.exception("could not announce case %s", case_id)
+
+
 def open_case(tracker: Tracker, reply: Reply, day: dt.date) -> None:
     """Record a case for union staff and legal aid, and tell the user what happens next."""
     reg = registry()
     user_texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][-5:]
     state = reply.state
     try:
-        case_id = store.open_case(tracker.sender_id, channel_of(tracker), state_of(tracker).topic, state.province, "\n".join(user_texts))
+        opened = store.open_or_extend(tracker.sender_id, channel_of(tracker), state_of(tracker).topic, state.province, "\n".join(user_texts))
+        case_id = opened.case_id
     except Exception:  # noqa: BLE001 - the user must hear that it failed, and what to do instead
         logger.exception("could not open a case")
         reply.say(compose.say(reg.message("handoff.failed"), day))
         return
+    if opened.created:
+        announce_case(opened.case_id, state.province, state_of(tracker).topic, channel_of(tracker))
     reply.say(compose.say(reg.message("handoff.opened"), day, {"case_id": case_id}), [reg.button("referral:dispute")])

@@ -69,11 +69,18 @@ def sender_hash(sender_id: str) -> str:
     return repository.sender_hash(sender_id)
 
 
-def open_case(sender_id: str, channel: str, topic: Optional[str], province: Optional[str], summary: str, url: Optional[str] = None) -> int:
-    """Open a case waiting for staff, or add to the person's open case (one open case per person); its id."""
+def open_or_extend(sender_id: str, channel: str, topic: Optional[str], province: Optional[str], summary: str,
+                   url: Optional[str] = None) -> repository.Opened:
+    """Open a case waiting for staff, or add to the person's open case (one open case per person):
+    ``(case_id, created)``, ``created`` False when an open case was extended."""
     return repository.open_or_extend_case(
         engine(url), sender_id, channel, topic=topic, province=province, summary=summary[:2000]
-    ).case_id
+    )
+
+
+def open_case(sender_id: str, channel: str, topic: Optional[str], province: Optional[str], summary: str, url: Optional[str] = None) -> int:
+    """Open a case waiting for staff, or add to the person's open case (one open case per person); its id."""
+    return open_or_extend(sender_id, channel, topic, province, summary, url=url).case_id
 
 
 def open_cases(url: Optional[str] = None) -> List[dict]:

@@ -21,8 +21,19 @@ if [[ "${1:-}" == "--shell" ]]; then
   exit 0
 fi
 
-$BIN/rasa run --model models/ansinh.tar.gz --enable-api --cors "*" --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints endpoints.yml > logs/rasa.log 2>&1 &
+# Rasa's HTTP API (trackers, events) only with the token: ANSINH_RASA_TOKEN, else the one kept in .rasa-token
+# (git-ignored, made on the first run). The channel webhooks (REST, socket.io, Telegram, Zalo) need no token.
+if [[ -z "${ANSINH_RASA_TOKEN:-}" ]]; then
+  if [[ ! -s .rasa-token ]]; then
+    (umask 077; $BIN/python -c 'import secrets; print(secrets.token_urlsafe(32))' > .rasa-token)
+  fi
+  ANSINH_RASA_TOKEN=$(<.rasa-token)
+fi
+export ANSINH_RASA_TOKEN
+# CORS only for the portal's origin(s), space- or comma-separated (default: the demo server).
+IFS=', ' read -r -a CORS_ORIGINS <<< "${ANSINH_CORS_ORIGINS:-http://localhost:$DEMO_PORT}"
+$BIN/rasa run --model models/ansinh.tar.gz --enable-api --auth-token "$ANSINH_RASA_TOKEN" --cors "${CORS_ORIGINS[@]}" \
+  --port "$RASA_PORT" --credentials credentials.yml --endpoints endpoints.yml > logs/rasa.log 2>&1 &
 pids+=($!)
 # The demo pages name the Rasa server in their own markup (never taken from the page address): another port, a copy.
 DEMO_DIR=channels/webchat
@@ -41,7 +52,7 @@ pids+=($!)
 
 echo "Starting Rasa (this takes about a minute)..."
 for _ in $(seq 1 180); do
-  if curl -fs "http://localhost:$RASA_PORT/status" >/dev/null 2>&1; then break; fi
+  if curl -fs "http://localhost:$RASA_PORT/status?token=$ANSINH_RASA_TOKEN" >/dev/null 2>&1; then break; fi
   if ! kill -0 "${pids[1]}" 2>/dev/null; then echo "Rasa stopped; see logs/rasa.log"; tail -n 30 logs/rasa.log; exit 1; fi
   sleep 1
 done
@@ -52,6 +63,7 @@ Trợ lý An Sinh is running.
   Simple REST demo:     http://localhost:$DEMO_PORT/demo.html
   REST webhook:         POST http://localhost:$RASA_PORT/webhooks/rest/webhook
                         curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"a","message":"đóng bhxh tự nguyện mỗi tháng bao nhiêu tiền"}'
+  Rasa HTTP API:        http://localhost:$RASA_PORT/status?token=... (the token: ANSINH_RASA_TOKEN or .rasa-token)
   Action server:        http://localhost:$ACTIONS_PORT/health
   Staff console:        $CONSOLE_URL
                         first supervisor: .venv/bin/python -m channels.console adduser NAME --role supervisor

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,26 @@ from typing import Dict, Iterator, List, Optional
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "ansinh.tar.gz"
+
+
+# Every test Rasa runs locked, as `make run` starts it: the HTTP API (trackers, events, /status) only with this
+# token, CORS only for the demo portal's origin. Tests that read the API add ``?token=`` (``api_url``).
+# (The port yielded stays a plain int: socket.getaddrinfo refuses int subclasses.)
+RASA_TOKEN = "ansinh-test-token"
+DEFAULT_CORS = "http://localhost:8080"
+
+
+TOKENS: Dict[int, Optional[str]] = {}  # the token of each running test Rasa, by port (None: unlocked)
+
+
+def api_url(port: int, path: str, token: Optional[str] = None) -> str:
+    """``http://127.0.0.1:<port><path>`` with a token: ``token`` if given ("" for none), else that server's."""
+    if token is None:
+        token = TOKENS.get(port, RASA_TOKEN)
+    url = f"http://127.0.0.1:{port}{path}"
+    if token:
+        url += ("&" if "?" in path else "?") + "token=" + urllib.parse.quote(token, safe="")
+    return url
 
 
 def free_port() -> int:
@@ -64,23 +85,29 @@ def action_server(tmp: Path, env: Dict[str, str]) -> Iterator[int]:
 @contextmanager
 def rasa_server(
     tmp: Path, endpoints: Path, env: Dict[str, str], cwd: Optional[Path] = None, credentials: Optional[Path] = None,
-    extra_args: Optional[List[str]] = None,
+    extra_args: Optional[List[str]] = None, token: Optional[str] = RASA_TOKEN, cors: Optional[List[str]] = None,
 ) -> Iterator[int]:
+    """Rasa with the API locked by ``token`` (None: no token) and CORS for ``cors`` (default the demo portal's
+    origin; a ``--cors`` in ``extra_args`` wins); yields its port (a plain int: ``socket`` wants exactly that).
+    ``api_url(port, path)`` adds the token."""
     if not MODEL.exists():
         raise FileNotFoundError(f"{MODEL} is missing: run `make train` first")
     port = free_port()
     log = tmp / f"rasa-{port}.log"
+    lock = ["--auth-token", token] if token else []
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api", "--port", str(port),
-             "--endpoints", str(endpoints), "--credentials", str(credentials or ROOT / "credentials.yml")]
+            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api", *lock, "--cors", *(cors or [DEFAULT_CORS]),
+             "--port", str(port), "--endpoints", str(endpoints), "--credentials", str(credentials or ROOT / "credentials.yml")]
             + list(extra_args or []),
             cwd=cwd or tmp, env=_env(env), stdout=out, stderr=subprocess.STDOUT,
         )
     try:
-        wait_http(f"http://127.0.0.1:{port}/status", proc, log)
+        wait_http(api_url(port, "/status", token or ""), proc, log)
+        TOKENS[port] = token
         yield port
     finally:
+        TOKENS.pop(port, None)
         proc.terminate()
         proc.wait(timeout=60)
 
@@ -114,15 +141,18 @@ TEST_DAY = "2026-11-25"
 
 @contextmanager
 def assistant(tmp: Path, credentials_yaml: Optional[str] = None, extra_args: Optional[List[str]] = None,
-              today: str = TEST_DAY, extra_env: Optional[Dict[str, str]] = None) -> Iterator[int]:
-    """Action server + Rasa on the embedded default configuration (rules pinned to ``today``); yields Rasa's port."""
+              today: str = TEST_DAY, extra_env: Optional[Dict[str, str]] = None,
+              token: Optional[str] = RASA_TOKEN) -> Iterator[int]:
+    """Action server + Rasa on the embedded default configuration (rules pinned to ``today``), the API locked
+    with ``token`` (``RASA_TOKEN``; None: unlocked); yields Rasa's port."""
     env = {"ANSINH_TODAY": today, "ANSINH_DB_URL": f"sqlite:///{tmp}/cases.db", **(extra_env or {})}
     credentials = None
     if credentials_yaml is not None:
         credentials = tmp / "credentials.yml"
         credentials.write_text(credentials_yaml)
     with action_server(tmp, env) as aport:
-        with rasa_server(tmp, default_endpoints(tmp, aport), env, credentials=credentials, extra_args=extra_args) as port:
+        with rasa_server(tmp, default_endpoints(tmp, aport), env, credentials=credentials, extra_args=extra_args,
+                         token=token) as port:
             yield port
 
 

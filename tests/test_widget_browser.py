@@ -26,7 +26,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from knowledge.registry import registry
-from tests.servers import ROOT, assistant, free_port, static_server
+from tests.servers import ROOT, api_url, assistant, free_port, static_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -215,7 +215,7 @@ def session_of(d):
 
 
 def user_events(rasa_port, sender):
-    with urllib.request.urlopen(f"http://127.0.0.1:{rasa_port}/conversations/{sender}/tracker", timeout=10) as r:
+    with urllib.request.urlopen(api_url(rasa_port, f"/conversations/{sender}/tracker"), timeout=10) as r:
         tracker = json.loads(r.read())
     return [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
 

@@ -64,7 +64,13 @@ AMOUNT_PLAIN = re.compile(
 )
 
 
+# A bare run of digits this long, or one that starts with 0, is a phone, ID-card or SI number, not money.
+IDENTIFIER_DIGITS = 9
+
+
 def _plain_is_money(a: str, cur: Optional[str]) -> bool:
+    if a.isdigit() and (len(a) >= IDENTIFIER_DIGITS or (a.startswith("0") and len(a) > 1)):
+        return False
     value = _decimal(a)
     if cur:
         return value >= 1000

@@ -116,3 +116,49 @@ def test_a_message_is_cut_into_its_questions():
     one = "nhà tôi 3 người mua bhyt hết bao nhiêu"
     tokens = tokenizer.tokenize(Message(data={"text": one}), "text")
     assert split_questions(one, tokens, 2) == [(0, len(tokens))]
+
+
+# --- the classifier that also reads the whole folded text ----------------------------------------------
+
+def test_the_combined_classifier_trains_persists_loads_and_predicts(pipeline):
+    from bot.classifier import FoldedTextClassifier
+
+    storage, context, data, featurize = pipeline
+    config = FoldedTextClassifier.get_default_config()
+    clf = FoldedTextClassifier.create(config, storage, Resource("combined"), context)
+    clf.train(data)
+    loaded = FoldedTextClassifier.load(config, storage, Resource("combined"), context)
+    story = ("Tôi làm công nhân may ở Bình Dương được ba năm, vợ tôi ở quê trông con. Từ đầu năm đến nay "
+             "công ty chậm trả, đến giờ vẫn nợ lương chúng tôi hai tháng. Xin hỏi chúng tôi phải làm gì?")
+    for text, intent in [("cty no luong e 3 thang", "wage_arrears"), (story, "wage_arrears"),
+                         ("nghi thai san dc may thang", "maternity"), ("mua bhyt ho gd cho 5 ng", "hi_household")]:
+        fresh, again = featurize(text), featurize(text)
+        clf.process([fresh])
+        loaded.process([again])
+        assert again.get("intent")["name"] == intent, text
+        assert again.get("intent_ranking") == fresh.get("intent_ranking")  # the loaded model is the trained one
+        assert abs(sum(r["confidence"] for r in again.get("intent_ranking")) - 1.0) < 1e-6
+
+
+def test_the_text_model_weighs_more_the_longer_the_message():
+    from bot.classifier import FoldedTextClassifier
+
+    config = FoldedTextClassifier.get_default_config()
+    clf = FoldedTextClassifier(config, "c", None, Resource("w"))
+    short, medium = clf.text_weight("ho gd"), clf.text_weight("tôi làm công nhân may, công ty nợ lương hai tháng rồi")
+    long_story = clf.text_weight(" ".join(["chữ"] * 60))
+    assert short == pytest.approx(config["text_weight_min"])
+    assert short < medium < long_story == pytest.approx(config["text_weight_max"])
+
+
+def test_folded_text_features_ignore_accents_and_case_and_round_trip(tmp_path):
+    from bot.classifier import FoldedTextFeatures
+
+    features = FoldedTextFeatures()
+    X = features.fit_transform(["Công ty nợ lương", "bảo hiểm y tế hộ gia đình", "nghỉ thai sản"])
+    assert X.shape[0] == 3 and np.allclose(np.sqrt(X.multiply(X).sum(axis=1)), 1.0)
+    a, b = features.transform(["CÔNG TY NỢ LƯƠNG", "cong ty no luong"])
+    assert abs(a - b).sum() < 1e-9
+    features.save(tmp_path)
+    again = FoldedTextFeatures.read(tmp_path)
+    assert abs(again.transform(["cty no luong"]) - features.transform(["cty no luong"])).sum() < 1e-9

@@ -158,3 +158,11 @@ def test_spelling_and_per_month_are_respected(text, entity):
 )
 def test_spelling_checks_keep_real_entities(text, entity, value):
     assert _ents(text)[entity] == value
+
+
+def test_phone_id_card_and_si_numbers_are_no_amounts():
+    from bot.parsing import find_amounts
+
+    for text in ("số tôi 0912345678", "cccd 001203004567", "mã số bhxh 7912345678", "sdt 0987 654 321"):
+        assert find_amounts(text) == [], text
+    assert [f.value for f in find_amounts("lương 3000000, tôi gọi 0912345678")] == [3000000]

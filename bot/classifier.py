@@ -168,21 +168,29 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "TfidfLogisticRegressionClassifier":
-        import skops.io as sio
-
         component = cls(config, execution_context.node_name, model_storage, resource)
         try:
             with model_storage.read_from(resource) as model_dir:
-                path = model_dir / MODEL_FILE
-                untrusted = sio.get_untrusted_types(file=path)
-                if untrusted:
-                    raise ValueError(f"untrusted types in {path}: {untrusted}")
-                component.clf = sio.load(path, trusted=[])
-                component.idf = np.load(model_dir / IDF_FILE, allow_pickle=False)
-        except ValueError as error:
+                component.read(model_dir)
+        except (ValueError, FileNotFoundError) as error:
             # The resource is missing when training had no intent examples.
             logger.warning("%s: no trained model loaded (%s)", cls.__name__, error)
         return component
+
+    def read(self, model_dir: Any) -> None:
+        """The trained model's files (what :meth:`persist` wrote)."""
+        self.clf = load_skops(model_dir / MODEL_FILE)
+        self.idf = np.load(model_dir / IDF_FILE, allow_pickle=False)
+
+
+def load_skops(path: Any) -> Any:
+    """A scikit-learn model saved with skops, refused if the file holds any type skops does not trust."""
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(file=path)
+    if untrusted:
+        raise ValueError(f"untrusted types in {path}: {untrusted}")
+    return sio.load(path, trusted=[])
 
 
 def split_questions(text: str, tokens: List[Any], min_tokens: int) -> List[tuple]:
@@ -385,22 +393,7 @@ class FoldedTextClassifier(TfidfLogisticRegressionClassifier):
             sio.dump(self.text_clf, model_dir / TEXT_MODEL_FILE)
             self.features.save(model_dir)
 
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "FoldedTextClassifier":
-        import skops.io as sio
-
-        component = cls(config, execution_context.node_name, model_storage, resource)
-        try:
-            with model_storage.read_from(resource) as model_dir:
-                for name in (MODEL_FILE, TEXT_MODEL_FILE):
-                    untrusted = sio.get_untrusted_types(file=model_dir / name)
-                    if untrusted:
-                        raise ValueError(f"untrusted types in {name}: {untrusted}")
-                component.clf = sio.load(model_dir / MODEL_FILE, trusted=[])
-                component.text_clf = sio.load(model_dir / TEXT_MODEL_FILE, trusted=[])
-                component.idf = np.load(model_dir / IDF_FILE, allow_pickle=False)
-                component.features = FoldedTextFeatures.read(model_dir)
-        except (ValueError, FileNotFoundError) as error:
-            logger.warning("%s: no trained model loaded (%s)", cls.__name__, error)
-        return component
+    def read(self, model_dir: Any) -> None:
+        super().read(model_dir)
+        self.text_clf = load_skops(model_dir / TEXT_MODEL_FILE)
+        self.features = FoldedTextFeatures.read(model_dir)

@@ -2,45 +2,33 @@
 machine's PostgreSQL (a throw-away database per test, dropped after). No mocks.
 """
 import datetime as dt
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from cases import db, repository as repo
 from cases.schema import audit_log, case_messages, case_ratings, cases, referral_counts
+from tests.databases import throwaway_postgres
 
-PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def eng(request, tmp_path):
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/cases.db"
-        admin = name = None
-    else:
-        try:
-            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", future=True)
-            with admin.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as err:  # noqa: BLE001
-            pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unreachable ({type(err).__name__}); start it with "
-                        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
-        name = f"ansinh_test_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+        yield from _migrated(f"sqlite:///{tmp_path}/cases.db")
+        return
+    with throwaway_postgres() as url:
+        yield from _migrated(url)
+
+
+def _migrated(url):
     db.upgrade(url)
     engine = db.make_engine(url)
     try:
         yield engine
     finally:
         engine.dispose()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def actions_of(eng, case_id=None):

@@ -10,11 +10,10 @@ import asyncio
 import subprocess
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -26,7 +25,7 @@ from channels.console import views
 from channels.console.app import RasaTrackerReader, create_app
 from channels.console.settings import load
 from tests.servers import BIN, MODEL, ROOT, TEST_DAY, _env, action_server, default_endpoints, free_port, say, wait_http
-from tests.test_widget_browser import CHROMEDRIVER, CHROMIUM
+from tests.browser import chromium
 
 REPORTS = ROOT / "reports"
 TOKEN = "console-test-token"
@@ -117,13 +116,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(site):
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                "--window-size=1280,900", f"--user-data-dir={site['tmp']}/chrome-profile"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver = chromium(Path(site["tmp"]) / "chrome-profile", window="1280,900")
     REPORTS.mkdir(exist_ok=True)
     yield driver
     driver.quit()

@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -36,9 +35,9 @@ from sqlalchemy import (
 
 from cases import db, repository
 from cases.schema import metadata
+from tests.databases import throwaway_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 
 # --- the schema as `actions/store.py` created it before the migrations (metadata.create_all) -------------
 OLD = MetaData()
@@ -71,36 +70,19 @@ NEW_TABLES = {
 }
 
 
-def _postgres_url():
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as err:  # noqa: BLE001
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unreachable ({type(err).__name__}); start it with "
-                    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
-    name = f"ansinh_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return admin, name, f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/ansinh.db"
         return
-    admin, name, pg_url = _postgres_url()
-    try:
-        yield pg_url
-    finally:
-        from actions import store
+    with throwaway_postgres() as pg_url:
+        try:
+            yield pg_url
+        finally:
+            from actions import store
 
-        for key in [k for k in store._engines if k == pg_url]:  # an engine store.py kept open
-            store._engines.pop(key).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+            for key in [k for k in store._engines if k == pg_url]:  # an engine store.py kept open
+                store._engines.pop(key).dispose()
 
 
 def _tables(url):

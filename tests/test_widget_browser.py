@@ -10,15 +10,13 @@ Screenshots (360 px wide): reports/widget.png, widget-first-screen.png, widget-l
 widget-unsent.png, widget-200pct.png.
 """
 import json
-import shutil
+from pathlib import Path
 import socket
 import threading
 import time
 import urllib.request
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -26,10 +24,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from knowledge.registry import registry
+from tests.browser import chromium
 from tests.servers import ROOT, api_url, assistant, free_port, static_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 WEBCHAT = ROOT / "channels" / "webchat"
 REPORTS = ROOT / "reports"
 LIMIT = 1200  # the server's limit in this module (the default is 1000)
@@ -154,15 +151,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(site):
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                f"--user-data-dir={site['tmp']}/chrome-profile"):
-        opts.add_argument(arg)
-    # A 360-px-wide phone.
-    opts.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 2}})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver = chromium(Path(site["tmp"]) / "chrome-profile", phone=True)  # a 360-px-wide phone
     REPORTS.mkdir(exist_ok=True)
     yield driver
     driver.quit()

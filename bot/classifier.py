@@ -122,6 +122,10 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
                 message.set(SEGMENTS, parts, add_to_output=True)
         return messages
 
+    def probabilities(self, X_lemmas: csr_matrix, texts: List[str]) -> np.ndarray:
+        """The intents' probabilities per row of weighted lemma features (``texts``: the rows' text)."""
+        return self.clf.predict_proba(X_lemmas)
+
     def segments(self, message: Message) -> List[Dict[str, Any]]:
         """The questions of a message that asks several, each with its intent; [] for one question."""
         tokens = message.get(TOKENS_NAMES[TEXT]) or []
@@ -133,18 +137,13 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         if len(spans) < 2:
             return []
         rows = csr_matrix(sequence.features)
+        X = weigh(csr_matrix(np.vstack([np.asarray(rows[a:b].sum(axis=0)) for a, b in spans])), self.idf)
+        texts = [text[tokens[a].start:tokens[b - 1].end] for a, b in spans]
         found = []
-        for first, last in spans:
-            x = csr_matrix(rows[first:last].sum(axis=0))
-            proba = self.clf.predict_proba(weigh(x, self.idf))[0]
+        for (a, b), part, proba in zip(spans, texts, self.probabilities(X, texts)):
             best = int(np.argmax(proba))
-            found.append({
-                "text": text[tokens[first].start:tokens[last - 1].end],
-                "start": tokens[first].start,
-                "end": tokens[last - 1].end,
-                "intent": str(self.clf.classes_[best]),
-                "confidence": float(proba[best]),
-            })
+            found.append({"text": part, "start": tokens[a].start, "end": tokens[b - 1].end,
+                          "intent": str(self.clf.classes_[best]), "confidence": float(proba[best])})
         threshold = self.config.get("segment_threshold", 0.5)
         logger.debug("segments of %r: %s", text, found)
         questions = [f for f in found if f["confidence"] >= threshold and is_question(text, f)]
@@ -360,30 +359,6 @@ class FoldedTextClassifier(TfidfLogisticRegressionClassifier):
             if parts:
                 message.set(SEGMENTS, parts, add_to_output=True)
         return messages
-
-    def segments(self, message: Message) -> List[Dict[str, Any]]:
-        tokens = message.get(TOKENS_NAMES[TEXT]) or []
-        sequence = message.get_sparse_features(attribute=TEXT)[0]
-        text = message.get(TEXT) or ""
-        if sequence is None or len(tokens) < 2 * self.config.get("min_segment_tokens", 2):
-            return []
-        spans = split_questions(text, tokens, self.config.get("min_segment_tokens", 2))
-        if len(spans) < 2:
-            return []
-        rows = csr_matrix(sequence.features)
-        X = weigh(csr_matrix(np.vstack([np.asarray(rows[a:b].sum(axis=0)) for a, b in spans])), self.idf)
-        texts = [text[tokens[a].start:tokens[b - 1].end] for a, b in spans]
-        probas = self.probabilities(X, texts)
-        found = []
-        for (a, b), part, proba in zip(spans, texts, probas):
-            best = int(np.argmax(proba))
-            found.append({"text": part, "start": tokens[a].start, "end": tokens[b - 1].end,
-                          "intent": str(self.clf.classes_[best]), "confidence": float(proba[best])})
-        threshold = self.config.get("segment_threshold", 0.5)
-        questions = [f for f in found if f["confidence"] >= threshold and is_question(text, f)]
-        if len({f["intent"] for f in questions}) < 2:
-            return []
-        return questions[:MAX_SEGMENTS]
 
     def persist(self) -> None:
         import skops.io as sio

@@ -39,14 +39,7 @@ from tests.conversation_runner import Parser, load_cases, run_case  # noqa: E402
 REAL_QUESTIONS = ROOT.parent / "shared" / "data" / "real_questions_dev.jsonl"
 UNIT_LABELS = ROOT / "benchmarks" / "labels" / "real_questions_dev_units.yaml"
 DAY = dt.date(2026, 12, 1)
-NOT_ANSWERS = {"fallback", "clarify", "symbols", "declined", "cancel", None}
-
-
-def label_intents():
-    """Each topic label with the intents that answer it on topic: the listed ones and their families."""
-    from eval_nlu import label_families
-
-    return label_families()
+NOT_ANSWERS = {"fallback", "clarify", "symbols", "declined", "cancel", "situation_noted", None}
 
 
 def question_key(text: str) -> str:
@@ -139,7 +132,9 @@ def main() -> None:
                        "by_category": {k: {"n": v[0], "passed": v[1]} for k, v in sorted(by_cat.items())},
                        "failed": failed}
 
-    labels = label_intents()
+    from eval_nlu import label_families
+
+    labels = label_families()  # each topic label with the intents (and their families) that answer it
     real = [json.loads(l) for l in REAL_QUESTIONS.read_text(encoding="utf-8").splitlines() if l.strip()] if REAL_QUESTIONS.exists() else []
     forms = {"as written": lambda t: t, "no diacritics": fold, "chat": chat}
     units = unit_labels()

@@ -14,7 +14,6 @@ Referenced in config.yml as ``bot.classifier.TfidfLogisticRegressionClassifier``
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -31,6 +30,7 @@ from scipy.sparse import csr_matrix, diags
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
+from bot.questions import is_question
 from knowledge.text import fold
 
 logger = logging.getLogger(__name__)
@@ -42,13 +42,6 @@ SEGMENTS = "segments"
 QUESTION_JOINERS = {"va", "con", "ngoai ra", "them nua", "voi lai", "hoi them", "cho hoi them", "rieng"}
 # Punctuation that may end a question (a part counts only if it asks something: is_question).
 QUESTION_ENDS = set("?;.!,\n")
-# A part is a question when it ends with "?" or asks with one of these (folded) words; the other parts of
-# a long story are its context, not questions of their own.
-QUESTION_WORDS = re.compile(
-    r"\b(?:khong|ko|hok|k|chua|sao|nao|duoc khong|hay khong|phai khong|duoc ko|dc ko|dc k)\s*[?.!]*\s*$"
-)
-# Words that ask wherever they stand ("đóng bao nhiêu năm thì có lương hưu").
-ASKING_WORDS = re.compile(r"\b(?:bao nhieu|bn|o dau|cho nao|the nao|ntn|ra sao|lam sao|la gi|gi|j|may|hoi ai|bao lau|khi nao|luc nao)\b")
 MAX_SEGMENTS = 3
 
 
@@ -105,11 +98,14 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         if not examples:
             logger.debug("No intent examples: %s is not trained.", self.__class__.__name__)
             return self._resource
-        counts = LogisticRegressionClassifier._create_X(self, examples)
-        self.idf = inverse_document_frequency(csr_matrix(counts))
-        self.clf.fit(weigh(counts, self.idf), [e.get("intent") for e in examples])
+        self.fit(examples, [e.get("intent") for e in examples])
         self.persist()
         return self._resource
+
+    def fit(self, examples: List[Message], labels: List[str]) -> None:
+        counts = LogisticRegressionClassifier._create_X(self, examples)
+        self.idf = inverse_document_frequency(csr_matrix(counts))
+        self.clf.fit(weigh(counts, self.idf), labels)
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.idf is None:
@@ -212,19 +208,6 @@ def split_questions(text: str, tokens: List[Any], min_tokens: int) -> List[tuple
     return spans
 
 
-TRAILING_PARTICLES = re.compile(r"(?:\s+(?:a|ah|ak|z|vay|the|nhi|ha|nha|nhe|ad|ban|nua|chu))+\s*[?.!]*\s*$")
-
-
-def is_question(text: str, part: Dict[str, Any]) -> bool:
-    """Whether a part of the message asks something (a "?" right after it, or a question word at its end,
-    before the particles people add: "bao nhiêu z", "ở đâu ạ", "được ko")."""
-    after = text[part["end"]:part["end"] + 3]
-    folded = fold(part["text"])
-    if "?" in after or QUESTION_WORDS.search(folded):
-        return True
-    return bool(QUESTION_WORDS.search(TRAILING_PARTICLES.sub("", folded)) or ASKING_WORDS.search(folded))
-
-
 # --- the classifier over the folded text --------------------------------------------------------------
 
 VOCABULARY_FILE = "vocabulary.json"
@@ -323,19 +306,10 @@ class FoldedTextClassifier(TfidfLogisticRegressionClassifier):
         words = len((text or "").split())
         return lo + (hi - lo) * min(1.0, max(0, words - 2) / max(1, int(self.config["long_words"]) - 2))
 
-    def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get("intent") and e.get("text")]
-        if not examples:
-            logger.debug("No intent examples: %s is not trained.", self.__class__.__name__)
-            return self._resource
-        counts = LogisticRegressionClassifier._create_X(self, examples)
-        self.idf = inverse_document_frequency(csr_matrix(counts))
-        labels = [e.get("intent") for e in examples]
-        self.clf.fit(weigh(counts, self.idf), labels)
+    def fit(self, examples: List[Message], labels: List[str]) -> None:
+        super().fit(examples, labels)
         self.features = FoldedTextFeatures()
         self.text_clf.fit(self.features.fit_transform([e.get(TEXT) for e in examples]), labels)
-        self.persist()
-        return self._resource
 
     def probabilities(self, X_lemmas: csr_matrix, texts: List[str]) -> np.ndarray:
         """Both models' probabilities per row, averaged with each text's weight."""

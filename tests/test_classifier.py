@@ -96,7 +96,8 @@ def test_untrained_classifier_leaves_messages_alone(pipeline):
 
 
 def test_a_message_is_cut_into_its_questions():
-    from bot.classifier import is_question, split_questions
+    from bot.classifier import split_questions
+    from bot.questions import is_question
     from bot.components import VietnameseTokenizer
 
     tokenizer = VietnameseTokenizer(VietnameseTokenizer.get_default_config())

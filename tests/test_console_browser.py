@@ -7,9 +7,7 @@ escalates it (a referral recorded, the printable summary), resolves it. Screensh
 reports/console_*.png.
 """
 import asyncio
-import subprocess
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from cases import db, repository as repo
 from channels.console import views
 from channels.console.app import RasaTrackerReader, create_app
 from channels.console.settings import load
-from tests.servers import BIN, MODEL, ROOT, TEST_DAY, _env, action_server, default_endpoints, free_port, say, wait_http
+from tests.servers import ROOT, assistant, free_port, say
 from tests.browser import chromium
 
 REPORTS = ROOT / "reports"
@@ -32,29 +30,6 @@ TOKEN = "console-test-token"
 SENDER = "rest-console-1"
 PASSWORDS = {"tn1": "can-bo-tay-ninh-1", "tn2": "can-bo-tay-ninh-2", "sup": "giam-sat-vien-1"}
 PHONE = "0912345678"
-
-
-@contextmanager
-def locked_assistant(tmp):
-    """Action server + Rasa with ``--auth-token`` (tests/servers.py waits on /status, which now needs the token)."""
-    if not MODEL.exists():
-        pytest.skip(f"{MODEL} is missing: run `make train` first")
-    env = {"ANSINH_TODAY": TEST_DAY, "ANSINH_DB_URL": f"sqlite:///{tmp}/bot.db"}
-    with action_server(tmp, env) as aport:
-        port = free_port()
-        log = tmp / f"rasa-{port}.log"
-        with log.open("w") as out:
-            proc = subprocess.Popen(
-                [str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api", "--auth-token", TOKEN, "--port", str(port),
-                 "--endpoints", str(default_endpoints(tmp, aport)), "--credentials", str(ROOT / "credentials.yml")],
-                cwd=tmp, env=_env(env), stdout=out, stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_http(f"http://127.0.0.1:{port}/status?token={TOKEN}", proc, log)
-            yield port
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
 
 
 class ConsoleServer:
@@ -94,7 +69,7 @@ def site(tmp_path_factory):
         "tn2": repo.create_staff(eng, "tn2", PASSWORDS["tn2"], "officer", province="Tây Ninh", display_name="Cán bộ Hoa"),
         "sup": repo.create_staff(eng, "sup", PASSWORDS["sup"], "supervisor", display_name="Giám sát viên Lan"),
     }
-    with locked_assistant(tmp) as rport:
+    with assistant(tmp, token=TOKEN) as rport:
         # A real conversation in Rasa's tracker, with HTML in the user's words.
         say(rport, SENDER, "<script>alert('x')</script> công ty nợ lương 3 tháng rồi")
         case_id = repo.open_or_extend_case(

@@ -17,6 +17,7 @@ from actions.limits import MAX_MESSAGE_CHARS
 from actions.state import DialogueState, LastAnswer, situation_to_dict
 from bot import gazetteer
 from bot import situation as S
+from bot.questions import asks
 from knowledge import compose, content, referral
 from knowledge.compose import Message
 from knowledge.calculators.specs import SPECS
@@ -248,9 +249,10 @@ GUESS_MIN_CONFIDENCE = 0.15  # a best guess worth answering, with the other like
 GUESS_MIN_WORDS = 8  # only for a real question (a long message), never for a short fragment
 
 
-def fallback(turn: Turn, reply: Reply) -> Reply:
+def fallback(turn: Turn, reply: Reply, told: Optional[Mapping[str, Any]] = None) -> Reply:
     """Unsure: answer the best guess of a long question and offer the others; ask between the likely
-    topics of a short one; with no likely topic, offer the menu."""
+    topics of a short one; with no likely topic, offer the menu, after a word on what the message ``told``
+    about the person if it told something ("mẹ em 58t", "e đang có bầu": kept for the question to come)."""
     reg = registry()
     likely = likely_topics(turn)
     best = next((r for r in turn.ranking if r.get("name") == (likely[0].key if likely else None)), None)
@@ -265,6 +267,9 @@ def fallback(turn: Turn, reply: Reply) -> Reply:
         reply.topic = "clarify"
         return reply.say(compose.say(reg.message("clarify"), turn.today),
                          [reg.button(t.key) for t in likely] + [reg.button("human_handoff")])
+    if told:
+        reply.topic = "situation_noted"
+        return reply.say(compose.say(reg.message("situation_noted"), turn.today, told), reg.menu_buttons())
     reply.topic = "fallback"
     return reply.say(compose.say(reg.message("fallback"), turn.today), reg.menu_buttons())
 
@@ -496,7 +501,8 @@ def route(turn: Turn) -> Reply:
             return answer_topic(reg.topic("minimum_wage"), turn, reply, answer_inputs(turn, sit, known))
         if place and not state.topic:
             return province_noted(place, turn, reply)
-    return fallback(turn, reply)
+    tells = turn.intent in CONTEXT_INTENTS and not asks(text)
+    return fallback(turn, reply, update.values if tells else None)
 
 
 def province_noted(place: Place, turn: Turn, reply: Reply) -> Reply:

@@ -4,21 +4,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import store
 from knowledge import compose
 from actions.dialogue import Reply, Turn, respond
+from actions.handover import CaseInfo
+from actions.state import situation_to_dict
+from channels.console.settings import DAYS, VN
 from actions.ratelimit import limiter_from_env
 from actions.state import DialogueState
 from knowledge.registry import registry
 
 logger = logging.getLogger(__name__)
 STATE_SLOT = "state"
+EXTERNAL_PREFIX = "EXTERNAL: "  # the text Rasa gives an intent triggered through its API
 # One per-conversation limit for every channel (ANSINH_RATE_LIMIT; shared in Redis when configured).
 LIMITER = limiter_from_env()
 
@@ -55,29 +59,79 @@ class ActionRespond(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         day = today()
-        if not LIMITER.allow(tracker.sender_id):
+        paused = tracker.is_paused()
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        if paused and text.startswith(EXTERNAL_PREFIX):
+            return []  # an intent triggered from outside (Rasa's trigger_intent) while staff have the conversation
+        if not paused and not LIMITER.allow(tracker.sender_id):
             dispatcher.utter_message(text=compose.say(registry().message("rate_limited"), day))
             return []
-        latest = tracker.latest_message or {}
         turn = Turn(
             intent=(latest.get("intent") or {}).get("name") or "nlu_fallback",
-            text=latest.get("text") or "",
+            text=text,
             entities=list(latest.get("entities") or []),
             state=state_of(tracker),
             today=day,
             ranking=list(latest.get("intent_ranking") or []),
             segments=list(latest.get("segments") or []),
+            case=case_of(tracker.sender_id),
+            paused=paused,
         )
         reply = respond(turn)
-        if reply.handoff:
-            open_case(tracker, reply, day)
+        events: List[EventType] = []
+        if reply.silent:
+            # Staff have the conversation: the message goes onto the case, the bot says nothing.
+            record_user_message(turn.case, text)
+            if not paused:
+                events.append(ConversationPaused())  # e.g. a new session after a day away: still with staff
+            return events
+        if reply.case_request is not None:
+            carry_out(tracker.sender_id, channel_of(tracker), last_user_texts(tracker), turn, reply, day)
         send(dispatcher, reply)
         if reply.record_referral:
             try:
                 store.record_referral(*reply.record_referral, channel=channel_of(tracker), day=turn.today)
             except Exception:  # noqa: BLE001 - a counter must never break the answer
                 logger.exception("could not record referral")
-        return [SlotSet(STATE_SLOT, reply.state.to_dict())]
+        events.append(SlotSet(STATE_SLOT, reply.state.to_dict()))
+        if reply.pause and not paused:
+            events.append(ConversationPaused())
+        if reply.resume and paused:
+            events.append(ConversationResumed())
+        return events
+
+
+def case_of(sender_id: str) -> Optional[CaseInfo]:
+    """The person's open (else latest) case, as the dialogue reads it; None when there is none or the
+    database cannot be read (the bot then answers as if there were none, and says so if asked to open one)."""
+    try:
+        row = store.latest_case(sender_id)
+    except Exception:  # noqa: BLE001 - an answer must not depend on the case database
+        logger.exception("could not read the case of a conversation")
+        return None
+    if row is None:
+        return None
+    return CaseInfo(
+        case_id=row["id"], status=row["status"], province=row["province"], updated=vn_time(row["updated_at"] or row["created_at"]),
+        assigned=row["assigned_staff_id"] is not None, closed_reason=row.get("closed_reason"),
+        rating_pending=bool(row.get("rating_pending")),
+    )
+
+
+def vn_time(value: Optional[dt.datetime]) -> str:
+    if value is None:
+        return ""
+    return value.replace(tzinfo=dt.timezone.utc).astimezone(VN).strftime("%H:%M %d/%m/%Y")
+
+
+def record_user_message(case: Optional[CaseInfo], text: str) -> None:
+    if case is None or not case.open or not text.strip():
+        return
+    try:
+        store.add_user_message(case.case_id, text)
+    except Exception:  # noqa: BLE001 - Rasa's tracker keeps the message in any case
+        logger.exception("could not add a message to case %s", case.case_id)
 
 
 def announce_case(case_id: int, province, topic, channel: str) -> None:
@@ -90,18 +144,81 @@ def announce_case(case_id: int, province, topic, channel: str) -> None:
         logger.exception("could not announce case %s", case_id)
 
 
-def open_case(tracker: Tracker, reply: Reply, day: dt.date) -> None:
-    """Record a case for union staff and legal aid, and tell the user what happens next."""
+def carry_out(sender: str, channel: str, user_texts: List[str], turn: Turn, reply: Reply, day: dt.date) -> None:
+    """Do in the case database what the dialogue decided (``reply.case_request``); say the outcome, or that
+    it failed (then nothing is paused or resumed). ``user_texts``: the user's last messages, for the summary."""
     reg = registry()
-    user_texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][-5:]
-    state = reply.state
+    req = reply.case_request
     try:
-        opened = store.open_or_extend(tracker.sender_id, channel_of(tracker), state_of(tracker).topic, state.province, "\n".join(user_texts))
-        case_id = opened.case_id
+        if req.kind == "consent":
+            store.record_consent(sender, channel, req.wording or "", granted=bool(req.granted))
+        elif req.kind == "open":
+            return open_case(sender, channel, user_texts, reply, day)
+        elif req.kind == "extend":
+            opened = store.open_or_extend(sender, channel, None, reply.state.province, "\n".join(user_texts))
+            if req.description:
+                store.add_user_message(opened.case_id, req.description)
+        elif req.kind == "withdraw" and turn.case is not None:
+            store.withdraw(turn.case.case_id)
+        elif req.kind == "erase":
+            erased = store.erase_sender(sender)
+            reply.say(compose.say(reg.message("privacy.erased"), day, {"count": len(erased)}))
+        elif req.kind == "rate" and turn.case is not None:
+            store.rate(turn.case.case_id, int(req.score))
+    except Exception:  # noqa: BLE001 - the user must hear that it failed, and what to do instead
+        logger.exception("case request %s failed", req.kind)
+        reply.messages = []
+        reply.pause = reply.resume = False
+        reply.say(compose.say(reg.message("handoff.failed"), day))
+
+
+def last_user_texts(tracker: Tracker, n: int = 5) -> List[str]:
+    return [e.get("text") or "" for e in tracker.events if e.get("event") == "user" and not (e.get("text") or "").startswith("/")][-n:]
+
+
+def open_case(sender: str, channel: str, user_texts: List[str], reply: Reply, day: dt.date) -> None:
+    """Open (or add to) the case, and tell the user its number and when staff will answer."""
+    reg = registry()
+    req = reply.case_request
+    state = reply.state
+    facts = {"topic": req.topic, "province": req.province, **({"inputs": state.last_inputs, "calculator": state.last_calc} if state.last_calc else {}),
+             "situation": {k: v for k, v in situation_to_dict(state.situation).items() if v not in (None, [], (), False, "") and k != "recent"}}
+    try:
+        opened = store.open_or_extend(
+            sender, channel, req.topic, req.province, "\n".join(user_texts),
+            contact=req.contact, description=req.description, facts=facts, new_matter=req.new_matter,
+        )
+        if req.description:
+            store.add_user_message(opened.case_id, req.description)
     except Exception:  # noqa: BLE001 - the user must hear that it failed, and what to do instead
         logger.exception("could not open a case")
+        reply.pause = False
         reply.say(compose.say(reg.message("handoff.failed"), day))
         return
     if opened.created:
-        announce_case(opened.case_id, state.province, state_of(tracker).topic, channel_of(tracker))
-    reply.say(compose.say(reg.message("handoff.opened"), day, {"case_id": case_id}), [reg.button("referral:dispute")])
+        announce_case(opened.case_id, req.province, req.topic, channel)
+    reply.say(compose.say(reg.message("handoff.opened"), day, {"case_id": opened.case_id, "province": req.province, **when_staff_answer()}))
+
+
+def when_staff_answer(at: Optional[dt.datetime] = None) -> Dict[str, Any]:
+    """Whether the office is open now, and by when staff answer (console.yml office hours and
+    first_reply_working_hours), as the handoff.opened message reads them."""
+    try:
+        from channels.console.settings import load
+
+        settings = load()
+    except Exception:  # noqa: BLE001 - the case is open; only the "by when" is left out
+        logger.exception("could not read the office hours")
+        return {}
+    hours = settings.office_hours
+    at = at or dt.datetime.now(dt.timezone.utc)
+    by = hours.after_working_time(at, settings.first_reply)
+    local = at.astimezone(VN)
+    out: Dict[str, Any] = {"open_now": hours.is_open(at), "hours": hours.describe()}
+    holiday = hours.holiday(local.date())
+    if holiday:
+        out["holiday"] = holiday.name
+    if by is not None:
+        out.update(reply_time=f"{by:%H:%M}", reply_date=f"{by:%d/%m/%Y}", reply_weekday=DAYS[by.weekday()],
+                   same_day=by.date() == local.date())
+    return out

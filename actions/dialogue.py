@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
+from actions import handover
+from actions.handover import CaseInfo, CaseRequest
 from actions.inputs import changed, first, inputs_for, known_inputs
 from actions.limits import MAX_MESSAGE_CHARS
 from actions.state import DialogueState, LastAnswer, situation_to_dict
@@ -32,6 +34,8 @@ ASKS_TO_CALCULATE = re.compile(
 # Intents that carry details or yes/no rather than a question of their own.
 CONTEXT_INTENTS = ("inform", "nlu_fallback", "affirm", "deny", "dont_know")
 PLACE_ONLY_WORDS = 4
+# What a topic about the person's case does (knowledge/topics.yaml `does:`).
+CASE_REQUESTS = {"case_status": handover.status, "case_withdraw": handover.withdraw, "erase_data": handover.erase}
 
 
 @dataclass
@@ -43,6 +47,8 @@ class Turn:
     today: dt.date
     ranking: List[Dict[str, Any]] = field(default_factory=list)  # the classifier's intents, best first
     segments: List[Dict[str, Any]] = field(default_factory=list)  # the questions of a message asking several
+    case: Optional[CaseInfo] = None  # the person's open (else latest) case for union staff
+    paused: bool = False  # the conversation is paused (Rasa's ConversationPaused): people answer, not the bot
 
 
 @dataclass
@@ -53,6 +59,10 @@ class Reply:
     topic: Optional[str] = None  # what the reply answered (a topic key, calc:<name>, referral:<kind>)
     handoff: bool = False  # the user asked for a person: the action opens a case and says so
     answered: List[str] = field(default_factory=list)  # every topic the reply answered (for measurement)
+    case_request: Optional[CaseRequest] = None  # what the action layer does in the case database
+    pause: bool = False  # pause the conversation for staff (ConversationPaused)
+    resume: bool = False  # the bot answers again (ConversationResumed)
+    silent: bool = False  # staff have the conversation: nothing is said, the message goes onto the case
 
     def say(self, text: str, buttons: Optional[List[Button]] = None) -> "Reply":
         self.messages.append(Message(text, list(buttons or [])))
@@ -97,12 +107,22 @@ def follow(target: str, turn: Turn, reply: Reply) -> Reply:
     return answer_topic(topic, turn, reply, {})
 
 
-def handoff(turn: Turn, reply: Reply) -> Reply:
-    """The user wants a person: the action opens the case and tells them what happens next."""
-    reply.state.clear_pending()
+def handoff(turn: Turn, reply: Reply, new_matter: bool = False) -> Reply:
+    """The user wants a person: consent, a description, the province, a contact, then the case
+    (actions/handover.py)."""
     reply.handoff = True
-    reply.topic = "human_handoff"
-    reply.state.topic = "human_handoff"
+    return handover.start(turn, reply, new_matter=new_matter)
+
+
+def while_paused(topic: Optional[Topic], turn: Turn, reply: Reply) -> Reply:
+    """Staff have the conversation: only the case's own requests are answered; anything else is silence
+    (the action layer puts the message on the case)."""
+    if (turn.state.handover or {}).get("step") == "erase":
+        return handover.erase_step(turn, reply)
+    if topic is not None and topic.does in CASE_REQUESTS:
+        return CASE_REQUESTS[topic.does](turn, reply)
+    reply.silent = True
+    reply.topic = "paused"
     return reply
 
 
@@ -372,15 +392,18 @@ def route(turn: Turn) -> Reply:
     text = turn.text or ""
     if len(text) > MAX_MESSAGE_CHARS:
         return reply.say(compose.say(reg.message("too_long"), turn.today, {"limit": MAX_MESSAGE_CHARS}))
+    topic = reg.resolve(turn.intent, turn.entities)
+    payload = text.startswith("/")
+    if turn.paused or (turn.case is not None and turn.case.taken_over):
+        return while_paused(topic, turn, reply)
     if text.strip() and not any(ch.isalnum() for ch in text):
         # Emoji or stickers only: a kind word and the offer of a person, not small talk.
         reply.topic = "symbols"
         return reply.say(compose.say(reg.message("symbols"), turn.today), [reg.button(t) for t in reg.comfort])
-    topic = reg.resolve(turn.intent, turn.entities)
-    payload = text.startswith("/")
 
     # Every message tells something about the person: read it into the situation.
-    asked = state.asked if state.calc else ("province" if state.referral else None)
+    in_handover = (state.handover or {}).get("step")
+    asked = state.asked if state.calc else ("province" if state.referral or in_handover == "province" else None)
     update = S.SituationUpdate() if payload else S.read(text, turn.today, asked)
     sit = S.apply(state.situation, update)
     reply.state.situation = sit
@@ -402,10 +425,22 @@ def route(turn: Turn) -> Reply:
         return show_more(turn, reply)
     if topic and topic.does == "basis":
         return show_basis(turn, reply)
-    if topic and topic.does == "cancel":
+    if topic and topic.does == "cancel" and (not in_handover or len(fold(text).split()) <= PLACE_ONLY_WORDS):
         return cancel(topic, turn, reply)
+    if in_handover == "erase":
+        return handover.erase_step(turn, reply)
+    if topic and topic.does in CASE_REQUESTS:
+        return CASE_REQUESTS[topic.does](turn, reply)
+    if in_handover:
+        stepped = handover.step(turn, reply, place.province if place else None)
+        if stepped is not None:
+            return stepped
     if topic and topic.does == "handoff":
-        return handoff(turn, reply)
+        return handoff(turn, reply, new_matter=topic.key == "handoff_new_matter")
+    # A bare "1".."5" after staff resolved the case and asked for a rating.
+    score = handover.rating_in(text) if turn.case is not None and turn.case.rating_pending and not state.calc else None
+    if score is not None:
+        return handover.rate(turn, reply, score)
 
     # 0. "Có" / "không" to what the last answer offered.
     if state.offer and turn.intent in ("affirm", "deny") and not now:

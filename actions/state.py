@@ -58,6 +58,7 @@ class DialogueState:
     offer: Optional[str] = None  # what the last answer offered (a button target): "có" accepts it
     last: Optional[LastAnswer] = None
     situation: Situation = field(default_factory=Situation)  # the person's facts, from every message
+    handover: Optional[Dict[str, Any]] = None  # a handover to staff in progress (actions/handover.py)
 
     def to_dict(self) -> Dict[str, Any]:
         out = asdict(self)
@@ -80,3 +81,4 @@ class DialogueState:
     def clear_pending(self) -> None:
         """Forget a calculation or referral in progress (the user asked something else)."""
         self.calc, self.inputs, self.asked, self.referral, self.offer = None, {}, None, None, None
+        self.handover = None

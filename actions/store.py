@@ -70,12 +70,43 @@ def sender_hash(sender_id: str) -> str:
 
 
 def open_or_extend(sender_id: str, channel: str, topic: Optional[str], province: Optional[str], summary: str,
-                   url: Optional[str] = None) -> repository.Opened:
-    """Open a case waiting for staff, or add to the person's open case (one open case per person):
-    ``(case_id, created)``, ``created`` False when an open case was extended."""
+                   url: Optional[str] = None, *, contact: Optional[str] = None, description: Optional[str] = None,
+                   facts: Optional[dict] = None, new_matter: bool = False) -> repository.Opened:
+    """Open a case waiting for staff, or add to the person's open case (one open case per person, unless
+    ``new_matter``): ``(case_id, created)``, ``created`` False when an open case was extended."""
     return repository.open_or_extend_case(
-        engine(url), sender_id, channel, topic=topic, province=province, summary=summary[:2000]
+        engine(url), sender_id, channel, topic=topic, province=province, summary=summary[:2000],
+        contact=contact, description=description, facts=facts, new_matter=new_matter,
     )
+
+
+def latest_case(sender_id: str, url: Optional[str] = None) -> Optional[dict]:
+    """The person's open case, else their latest one (with ``rating_pending``), else None."""
+    return repository.latest_case(engine(url), sender_id)
+
+
+def add_user_message(case_id: int, text: str, url: Optional[str] = None) -> int:
+    """A message the user wrote while staff have the conversation (or the description of the request)."""
+    return repository.add_message(engine(url), case_id, "user", text[:4000])
+
+
+CONSENT_PURPOSE = "share_with_union_staff"
+
+
+def record_consent(sender_id: str, channel: str, wording: str, *, granted: bool, url: Optional[str] = None) -> int:
+    return repository.record_consent(engine(url), sender_id, CONSENT_PURPOSE, channel, wording, granted=granted)
+
+
+def withdraw(case_id: int, url: Optional[str] = None) -> dict:
+    return repository.withdraw_case(engine(url), case_id)
+
+
+def erase_sender(sender_id: str, url: Optional[str] = None) -> List[int]:
+    return repository.erase_sender(engine(url), sender_id)
+
+
+def rate(case_id: int, score: int, url: Optional[str] = None) -> None:
+    repository.rate(engine(url), case_id, score)
 
 
 def open_case(sender_id: str, channel: str, topic: Optional[str], province: Optional[str], summary: str, url: Optional[str] = None) -> int:

@@ -51,6 +51,10 @@ TRANSITIONS: Dict[str, frozenset] = {
 }
 
 
+# How long after a case is resolved a bare "1".."5" from the user is its rating.
+RATING_DAYS = 7
+
+
 class InvalidTransition(ValueError):
     pass
 
@@ -252,8 +256,66 @@ def list_cases(
 
 
 @_tx
-def set_status(conn: Connection, case_id: int, status: str, *, staff_id: Optional[int] = None, actor: str = "staff") -> dict:
-    """Move a case to `status` along TRANSITIONS (InvalidTransition otherwise); returns the updated case."""
+def latest_case(conn: Connection, sender_id: str) -> Optional[dict]:
+    """The person's open case, else their most recent one (resolved), else None; with ``rating_pending``:
+    resolved by staff, the rating asked for (audit ``rating_requested``) within RATING_DAYS, not given yet."""
+    case = find_open_case(conn, sender_id)
+    if case is None:
+        row = conn.execute(
+            select(cases).where(cases.c.sender_hash == sender_hash(sender_id)).order_by(cases.c.id.desc()).limit(1)
+        ).mappings().first()
+        case = dict(row) if row else None
+    if case is None:
+        return None
+    case["rating_pending"] = False
+    if case["status"] == "resolved" and case["closed_reason"] != "withdrawn" and case["resolved_at"] is not None \
+            and now() - case["resolved_at"] <= dt.timedelta(days=RATING_DAYS):
+        asked = conn.execute(
+            select(func.count()).select_from(audit_log)
+            .where(audit_log.c.case_id == case["id"], audit_log.c.action == "rating_requested")
+        ).scalar()
+        rated = conn.execute(select(func.count()).select_from(case_ratings).where(case_ratings.c.case_id == case["id"])).scalar()
+        case["rating_pending"] = bool(asked) and not rated
+    return case
+
+
+@_tx
+def withdraw_case(conn: Connection, case_id: int) -> dict:
+    """The user withdrew the request: the case is closed (resolved, reason "withdrawn")."""
+    after = set_status(conn, case_id, "resolved", actor="user", reason="withdrawn")
+    return after
+
+
+@_tx
+def cases_of(conn: Connection, sender_id: str) -> List[dict]:
+    """Every case of this person (open or not), oldest first."""
+    q = select(cases).where(cases.c.sender_hash == sender_hash(sender_id)).order_by(cases.c.id)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+@_tx
+def erase_sender(conn: Connection, sender_id: str) -> List[int]:
+    """The person asked to erase their data: every case of theirs loses its personal fields (erase_case);
+    their consents are withdrawn. The ids of the cases erased."""
+    ids = [c["id"] for c in cases_of(conn, sender_id)]
+    for case_id in ids:
+        if _row(conn, cases, case_id)["status"] != "resolved":
+            set_status(conn, case_id, "resolved", actor="user", reason="withdrawn")
+        erase_case(conn, case_id)
+    t = now()
+    conn.execute(
+        consents.update().where(consents.c.sender_hash == sender_hash(sender_id), consents.c.withdrawn_at.is_(None))
+        .values(withdrawn_at=t)
+    )
+    audit(conn, "data_erased_on_request", actor="user", detail={"cases": ids})
+    return ids
+
+
+@_tx
+def set_status(conn: Connection, case_id: int, status: str, *, staff_id: Optional[int] = None, actor: str = "staff",
+               reason: Optional[str] = None) -> dict:
+    """Move a case to `status` along TRANSITIONS (InvalidTransition otherwise); returns the updated case.
+    A resolved case records why (``reason``: "resolved" by default, "withdrawn" when the user withdrew it)."""
     if status not in CASE_STATUSES:
         raise ValueError(f"unknown status {status!r}")
     case = _row(conn, cases, case_id)
@@ -266,10 +328,14 @@ def set_status(conn: Connection, case_id: int, status: str, *, staff_id: Optiona
     t = now()
     conn.execute(
         cases.update().where(cases.c.id == case_id).values(
-            status=status, updated_at=t, resolved_at=t if status == "resolved" else None
+            status=status, updated_at=t, resolved_at=t if status == "resolved" else None,
+            closed_reason=(reason or "resolved") if status == "resolved" else None,
         )
     )
-    audit(conn, "status_changed", case_id=case_id, staff_id=staff_id, actor=actor, detail={"from": case["status"], "to": status})
+    detail = {"from": case["status"], "to": status}
+    if status == "resolved":
+        detail["reason"] = reason or "resolved"
+    audit(conn, "status_changed", case_id=case_id, staff_id=staff_id, actor=actor, detail=detail)
     return _row(conn, cases, case_id)
 
 
@@ -307,14 +373,16 @@ def add_message(
 
 
 @_tx
-def set_delivery(conn: Connection, message_id: int, status: str, reason: Optional[str] = None) -> None:
+def set_delivery(conn: Connection, message_id: int, status: str, reason: Optional[str] = None,
+                 platform_message_id: Optional[str] = None) -> None:
     """Record what the channel said of a message: sent, delivered, or undeliverable with a reason."""
     if status not in DELIVERY_STATUSES:
         raise ValueError(f"delivery status is one of {DELIVERY_STATUSES}, not {status!r}")
+    values: Dict[str, Any] = {"delivery_status": status, "delivery_reason": reason, "delivery_updated_at": now()}
+    if platform_message_id is not None:
+        values["platform_message_id"] = str(platform_message_id)[:64]
     updated = conn.execute(
-        case_messages.update().where(case_messages.c.id == message_id).values(
-            delivery_status=status, delivery_reason=reason, delivery_updated_at=now()
-        )
+        case_messages.update().where(case_messages.c.id == message_id).values(**values)
     ).rowcount
     if not updated:
         raise LookupError(f"no message {message_id}")

@@ -101,6 +101,8 @@ cases = Table(
     Column("updated_at", DateTime),
     Column("resolved_at", DateTime),
     Column("erased_at", DateTime),
+    # revision 3
+    Column("closed_reason", String(16)),  # resolved: "resolved" (staff) or "withdrawn" (the user)
     CheckConstraint(_in("status", CASE_STATUSES), name="status"),
     Index("ix_handoff_cases_status_province", "status", "province"),
 )
@@ -117,6 +119,7 @@ case_messages = Table(
     Column("delivery_status", String(16)),  # staff and bot messages: sent, delivered, undeliverable
     Column("delivery_reason", String(255)),  # why undeliverable (e.g. Zalo's 48-hour window)
     Column("delivery_updated_at", DateTime),
+    Column("platform_message_id", String(64)),  # revision 3: the channel's id of a sent message
     CheckConstraint(_in("direction", DIRECTIONS), name="direction"),
     CheckConstraint(f"delivery_status IS NULL OR {_in('delivery_status', DELIVERY_STATUSES)}", name="delivery_status"),
 )

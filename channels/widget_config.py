@@ -90,6 +90,22 @@ def message_id(message: UserMessage) -> Optional[str]:
     return str(mid)[:MAX_ID_CHARS] if isinstance(mid, (str, int)) and str(mid) else None
 
 
+def share_rooms(sio, url: Optional[str] = None) -> bool:
+    """With ANSINH_SOCKETIO_REDIS_URL set, the socket.io server shares its rooms through Redis, so a message
+    emitted on any Rasa replica (a staff reply, channels/takeover.py) reaches a user connected to another.
+    Must run before the first connection (the manager is initialised then)."""
+    url = url or os.environ.get("ANSINH_SOCKETIO_REDIS_URL")
+    if not url or sio is None:
+        return False
+    import socketio
+
+    manager = socketio.AsyncRedisManager(url, channel="ansinh-widget")
+    sio.manager = manager
+    manager.set_server(sio)
+    logger.info("widget: socket.io rooms shared through Redis")
+    return True
+
+
 class WidgetInput(SocketIOInput):
     """Rasa's socket.io channel (name ``socketio``) with the widget's config route and once-only delivery."""
 
@@ -104,6 +120,7 @@ class WidgetInput(SocketIOInput):
             await on_new_message(message)
 
         bp = super().blueprint(handle_once)
+        share_rooms(self.sio)
 
         @bp.route("/config", methods=["GET"])
         async def config(_: Request) -> HTTPResponse:

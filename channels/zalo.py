@@ -78,7 +78,7 @@ class ZaloOutput(OutputChannel):
     def __init__(self, client: ZaloClient, store: ZaloStore) -> None:
         self.client, self.store = client, store
 
-    def _outside_window(self, user_id: str) -> Optional[str]:
+    def outside_window(self, user_id: str) -> Optional[str]:
         w = self.store.window(user_id)
         if w is None:
             return "no user message on record (outside the 48-hour reply window)"
@@ -91,7 +91,7 @@ class ZaloOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for piece in split_message(text, MAX_ZALO_TEXT):
-            reason = self._outside_window(recipient_id)
+            reason = self.outside_window(recipient_id)
             if reason:
                 logger.warning("zalo: not sending to %s: %s", recipient_id, reason)
                 self.store.report_undelivered(recipient_id, piece, reason)

@@ -11,7 +11,9 @@ import asyncio
 import datetime as dt
 import os
 import sys
+import tempfile
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -85,17 +87,45 @@ class Parser:
         return self.loop.run_until_complete(self.agent.parse_message(text))
 
 
+def _case_database() -> None:
+    """Cases go to a throw-away SQLite file unless ANSINH_DB_URL names one (the action layer reads it)."""
+    if not os.environ.get("ANSINH_DB_URL"):
+        folder = Path(tempfile.mkdtemp(prefix="ansinh-conversations-"))
+        os.environ["ANSINH_DB_URL"] = f"sqlite:///{folder / 'cases.db'}"
+
+
 def run_case(case: Dict[str, Any], parser: Parser) -> CaseResult:
+    """One case, through the dialogue and the action layer's case work (actions/actions.py: the case
+    database, pausing and resuming as Rasa would)."""
+    from actions import actions as A
+
+    _case_database()
     day = dt.date.fromisoformat(str(case.get("date", DEFAULT_DAY)))
     state = DialogueState()
+    sender = f"case-{uuid.uuid4().hex[:12]}"
+    paused = False
+    texts: List[str] = []
     results = []
     for turn in case["turns"]:
         text = str(turn["user"])
         parsed = parser.parse(text)
         intent = (parsed.get("intent") or {}).get("name") or "nlu_fallback"
-        reply: Reply = respond(Turn(intent, text, list(parsed.get("entities") or []), state, day,
-                                    list(parsed.get("intent_ranking") or []), list(parsed.get("segments") or [])))
-        state = reply.state
+        if not text.startswith("/"):
+            texts.append(text)
+        t = Turn(intent, text, list(parsed.get("entities") or []), state, day,
+                 list(parsed.get("intent_ranking") or []), list(parsed.get("segments") or []),
+                 case=A.case_of(sender), paused=paused)
+        reply: Reply = respond(t)
+        if reply.silent:
+            A.record_user_message(t.case, text)
+            paused = True
+        else:
+            if reply.case_request is not None:
+                A.carry_out(sender, "rest", texts[-5:], t, reply, day)
+            state = reply.state
+            paused = (paused or reply.pause) and not reply.resume
+        for action in turn.get("staff", []) or []:
+            paused = _staff(action, sender, paused)
         said = "\n\n".join(reply.texts)
         buttons = [b.title for m in reply.messages for b in m.buttons]
         problems = []
@@ -108,11 +138,36 @@ def run_case(case: Dict[str, Any], parser: Parser) -> CaseResult:
         for title in turn.get("buttons", []) or []:
             if title not in buttons:
                 problems.append(f"no button {title!r} (buttons: {buttons})")
+        if turn.get("silent") and said.strip():
+            problems.append("the bot must stay silent (staff have the conversation)")
+        if turn.get("silent") is False and not said.strip():
+            problems.append("the bot said nothing")
         limit = turn.get("max_chars")
         if limit and len(said) > limit:
             problems.append(f"reply is {len(said)} characters, over {limit}")
         results.append(TurnResult(text, said, intent, problems))
     return CaseResult(str(case["name"]), str(case["category"]), results)
+
+
+def _staff(action: str, sender: str, paused: bool) -> bool:
+    """What union staff do between two turns (a case's ``staff:`` list): take, resolve (and ask for a
+    rating), hand back. Returns whether the conversation is paused afterwards."""
+    from cases import repository as repo
+    from actions import store
+
+    case = repo.find_open_case(store.engine(), sender)
+    assert case is not None, f"staff {action}: no open case"
+    if action == "take":
+        repo.set_status(store.engine(), case["id"], "with_staff")
+        return True
+    if action == "resolve":
+        repo.set_status(store.engine(), case["id"], "resolved")
+        repo.audit(store.engine(), "rating_requested", case_id=case["id"])
+        return False
+    if action == "hand_back":
+        repo.set_status(store.engine(), case["id"], "bot")
+        return False
+    raise ValueError(f"unknown staff action {action!r}")
 
 
 def main(argv: Optional[List[str]] = None) -> int:

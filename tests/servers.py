@@ -95,6 +95,8 @@ def rasa_server(
     port = free_port()
     log = tmp / f"rasa-{port}.log"
     lock = ["--auth-token", token] if token else []
+    if token:
+        env = {"ANSINH_RASA_TOKEN": token, **env}  # the staff relay (channels/takeover.py) checks the same token
     with log.open("w") as out:
         proc = subprocess.Popen(
             [str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api", *lock, "--cors", *(cors or [DEFAULT_CORS]),

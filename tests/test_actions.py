@@ -150,11 +150,62 @@ def test_very_long_message_is_refused_politely():
     assert "dài quá" in texts[0]
 
 
-def test_handoff_records_a_case_without_the_sender_id():
-    texts, _, _ = run(ActionRespond(), tracker("cho tôi gặp người thật", "human_handoff", sender="zalo-123"))
-    assert "mã hồ sơ" in texts[0]
+def _step(text, intent, slots, sender, paused=False):
+    t = tracker(text, intent, slots=slots, sender=sender)
+    if paused:
+        t._paused = True  # what rasa_sdk's Tracker.is_paused() reads
+    d = CollectingDispatcher()
+    events = ActionRespond().run(d, t, {})
+    state = next((e["value"] for e in events if e.get("event") == "slot"), slots)
+    return [m.get("text") or "" for m in d.messages], state, [e["event"] for e in events], d.messages
+
+
+def test_handoff_asks_consent_then_opens_one_case_and_pauses():
+    texts, state, events, messages = _step("cho tôi gặp người thật", "human_handoff", None, "zalo-123")
+    assert "đồng ý" in texts[0] and [b["title"] for b in messages[0]["buttons"]] == ["Đồng ý", "Không đồng ý"]
+    assert "pause" not in events and store.open_cases() == []
+    texts, state, events, _ = _step("/affirm", "affirm", state, "zalo-123")
+    assert "tóm tắt" in texts[0]
+    texts, state, _, _ = _step("chủ xưởng nợ lương tôi hai tháng", "wage_arrears", state, "zalo-123")
+    assert "tỉnh" in texts[0]
+    texts, state, _, _ = _step("Tây Ninh", "inform", state, "zalo-123")
+    assert "số điện thoại" in texts[0]
+    texts, state, events, _ = _step("số em 0912 345 678", "inform", state, "zalo-123")
+    assert "mã hồ sơ" in texts[0] and "pause" in events
     cases = store.open_cases()
-    assert len(cases) == 1 and cases[0]["sender_hash"] != "zalo-123" and "người thật" in cases[0]["summary"]
+    assert len(cases) == 1
+    case = cases[0]
+    assert case["sender_hash"] != "zalo-123" and case["province"] == "Tây Ninh" and case["contact"] == "0912345678"
+    assert case["description"] == "chủ xưởng nợ lương tôi hai tháng" and case["status"] == "waiting"
+    # Paused: a message goes onto the case and nothing is said; the status is still answered.
+    texts, _, events, _ = _step("alo", "greet", state, "zalo-123", paused=True)
+    assert texts == [] and events == []
+    from cases import repository as repo
+    assert [m["text"] for m in repo.messages(store.engine(), case["id"])][-1] == "alo"
+    texts, _, events, _ = _step("hồ sơ của tôi đến đâu rồi", "case_status", state, "zalo-123", paused=True)
+    assert f"Hồ sơ số {case['id']}" in texts[0] and "đang chờ cán bộ nhận" in texts[0]
+    # A new request while one is open adds to it.
+    texts, _, _, _ = _step("cho tôi gặp cán bộ", "human_handoff", state, "zalo-123", paused=True)
+    assert texts == []  # paused: silent, onto the case
+    texts, _, events, _ = _step("rút yêu cầu", "case_withdraw", state, "zalo-123", paused=True)
+    assert "đã rút yêu cầu" in texts[0] and "resume" in events
+    assert store.open_cases() == []
+
+
+def test_an_intent_triggered_from_outside_a_paused_conversation_gets_silence():
+    t = tracker("EXTERNAL: greet", "greet", sender="p1")
+    t._paused = True
+    d = CollectingDispatcher()
+    assert ActionRespond().run(d, t, {}) == [] and d.messages == []
+
+
+def test_a_case_with_staff_keeps_the_bot_silent_after_a_new_session():
+    from cases import repository as repo
+
+    opened = repo.open_or_extend_case(store.engine(), "tg-9", "telegram", province="Huế")
+    repo.set_status(store.engine(), opened.case_id, "with_staff")
+    texts, _, events, _ = _step("lương tối thiểu bao nhiêu", "minimum_wage", None, "tg-9")  # not paused: a new session
+    assert texts == [] and events == ["pause"]
 
 
 def test_rules_change_on_the_day_the_law_changes(monkeypatch):

@@ -71,6 +71,25 @@ class OfficeHours:
                     return start
         return None
 
+    def after_working_time(self, at: Optional[dt.datetime], working: dt.timedelta) -> Optional[dt.datetime]:
+        """The moment (Vietnam time) when ``working`` office time has passed after ``at``, counting only open
+        hours (so 4 hours asked at 16:00 on a Friday end on Monday morning); None without office hours."""
+        local = _local(at)
+        left = working
+        for offset in range(0, 60):
+            day = local.date() + dt.timedelta(days=offset)
+            if self.holiday(day):
+                continue
+            for a, b in self.weekly.get(DAYS[day.weekday()], ()):
+                start, end = dt.datetime.combine(day, a, tzinfo=VN), dt.datetime.combine(day, b, tzinfo=VN)
+                start = max(start, local)
+                if start >= end:
+                    continue
+                if end - start >= left:
+                    return start + left
+                left -= end - start
+        return None
+
     def describe(self) -> str:
         """Vietnamese, e.g. "Thứ Hai–Thứ Sáu 07:30–11:30, 13:00–17:00"."""
         groups: List[Tuple[List[str], str]] = []
@@ -113,6 +132,7 @@ class Settings:
     trust_forwarded_for: bool = False  # behind a reverse proxy that sets X-Forwarded-For
     office_hours: OfficeHours = field(default_factory=lambda: OfficeHours(weekly={}))
     telegram_staff_chats: Mapping[str, str] = field(default_factory=dict)
+    first_reply: dt.timedelta = dt.timedelta(hours=4)  # working time within which staff answer a new case
 
     @property
     def secure_cookies(self) -> bool:
@@ -191,6 +211,7 @@ def load(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None, *
         trust_forwarded_for=bool(block.get("trust_forwarded_for", False)),
         office_hours=office_hours(block.get("office_hours")),
         telegram_staff_chats=chats,
+        first_reply=dt.timedelta(hours=float(block.get("first_reply_working_hours", 4))),
     )
     if env.get("ANSINH_CONSOLE_SECRET"):
         values["secret"] = env["ANSINH_CONSOLE_SECRET"]

@@ -105,12 +105,17 @@ class Console:
         return next((c.value for c in self.client.session.cookie_jar if c.key == SESSION_COOKIE), None)
 
 
+# Port 9 (discard) refuses connections: the console's relay calls fail fast instead of reaching a local Rasa.
+NO_RASA = "http://127.0.0.1:9"
+
+
 @pytest.fixture
 async def make_console(eng):
     clients = []
 
     async def make(**overrides):
         listeners = overrides.pop("status_listeners", ())
+        overrides.setdefault("rasa_url", NO_RASA)
         app = create_app(eng, load(env={}, **overrides), transcript_reader=reader, status_listeners=listeners)
         client = TestClient(TestServer(app))
         await client.start_server()
@@ -385,7 +390,7 @@ async def test_an_unreadable_transcript_is_said_plainly(eng, seeded):
     async def down(sender_id):
         raise views.TranscriptUnavailable("Không kết nối được tới Rasa để đọc cuộc trò chuyện.")
 
-    app = create_app(eng, load(env={}), transcript_reader=down)
+    app = create_app(eng, load(env={}, rasa_url=NO_RASA), transcript_reader=down)
     async with TestClient(TestServer(app)) as client:
         c = Console(client)
         await c.login("tn1")

@@ -165,6 +165,51 @@ async def test_eight_unanswered_messages_then_stop(api, tmp_path):
     assert len(api.to("u9")) == 8 and len(store.undelivered("u9")) == 2
 
 
+async def test_a_staff_reply_inside_the_window_is_delivered_with_zalos_message_id(api, tmp_path):
+    from channels.takeover import deliver
+
+    client, store = client_for(api, tmp_path, access="AT-1")
+    store.user_wrote("z1")
+    out = ZaloOutput(client, store)
+    result = await deliver("zalo", "z1", "Chào anh, tôi là cán bộ công đoàn", [], [_Channel("zalo", out)])
+    assert (result.status, result.platform_message_id) == ("delivered", "1")
+    assert api.to("z1") == ["Chào anh, tôi là cán bộ công đoàn"]
+
+
+async def test_a_staff_reply_outside_the_48_hours_is_undeliverable_with_the_reason(api, tmp_path):
+    from channels.takeover import deliver
+
+    client, store = client_for(api, tmp_path, access="AT-1")
+    store.user_wrote("z2", at=dt.datetime.utcnow() - dt.timedelta(hours=50))
+    result = await deliver("zalo", "z2", "Chào chị", [], [_Channel("zalo", ZaloOutput(client, store))])
+    assert result.status == "undeliverable" and "48 giờ" in result.reason
+    assert api.to("z2") == []
+
+
+async def test_a_refused_staff_reply_is_undeliverable_not_retried(api, tmp_path):
+    from channels.takeover import deliver
+
+    client, store = client_for(api, tmp_path, access="AT-1")
+    store.user_wrote("z3")
+    api.fail_5xx = 100  # Zalo down: bounded retries inside the client, then a status
+    result = await deliver("zalo", "z3", "Chào chị", [], [_Channel("zalo", ZaloOutput(client, store))])
+    assert result.status == "undeliverable" and "Zalo" in result.reason
+    assert len([c for c in api.calls if c[0] == "cs"]) == client.retries
+
+
+class _Channel:
+    """An input channel as Rasa lists it, giving the output channel under test."""
+
+    def __init__(self, name, out):
+        self._name, self._out = name, out
+
+    def name(self):
+        return self._name
+
+    def get_output_channel(self):
+        return self._out
+
+
 def test_seen_ids_survive_a_restart(tmp_path):
     url = f"sqlite:///{tmp_path}/seen.db"
     assert ZaloStore(url).first_time("m1")

@@ -1,14 +1,16 @@
 """The staff console's aiohttp application.
 
-    create_app(engine=None, settings=None, transcript_reader=None, status_listeners=())
+    create_app(engine=None, settings=None, transcript_reader=None, status_listeners=(), relay=None)
 
 * ``engine``: the case database (default: cases.db.make_engine(), i.e. ANSINH_DB_URL).
 * ``transcript_reader``: ``async (sender_id) -> list of tracker events``; default ``RasaTrackerReader``, which
   reads ``GET {rasa_url}/conversations/<sender_id>/tracker`` with the token of ANSINH_RASA_TOKEN.
 * ``status_listeners``: ``async (case_before, case_after, staff)`` called after every status change made in
-  the console (hand back to the bot, resolve, escalate). This is where the channel-delivery part pauses and
-  resumes Rasa (ConversationPaused / ConversationResumed, the rating question); this part registers none,
-  so the console records the change and does not touch the conversation.
+  the console (a first reply, hand back to the bot, resolve, escalate), e.g. to notify someone; a failing
+  listener is logged and the change stays.
+* ``relay``: the client of Rasa's staff-takeover webhooks (channels/console/relay.py; default
+  ``RasaRelay(settings.rasa_url, settings.rasa_token)``): staff replies are delivered through it, taking a
+  case on pauses the bot, handing back and resolving resume it (the hand-back notice, the rating question).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from cases import repository as repo
 from channels.console import auth, views
+from channels.console.relay import RasaRelay
 from channels.console.settings import VN, Settings, load
 
 log = logging.getLogger(__name__)
@@ -92,7 +95,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(mask=repo.mask, vn_time=_vn_time, topic_label=_topic_label, fact=_fact_value)
-    env.globals.update(STATUS_LABELS=views.STATUS_LABELS, ROLE_LABELS=views.ROLE_LABELS, KIND_LABELS=views.KIND_LABELS)
+    env.globals.update(STATUS_LABELS=views.STATUS_LABELS, ROLE_LABELS=views.ROLE_LABELS, KIND_LABELS=views.KIND_LABELS,
+                       DELIVERY_LABELS=views.DELIVERY_LABELS, DIRECTION_LABELS=views.DIRECTION_LABELS)
     return env
 
 
@@ -114,6 +118,7 @@ def create_app(
     settings: Optional[Settings] = None,
     transcript_reader: Optional[TranscriptReader] = None,
     status_listeners: Iterable[StatusListener] = (),
+    relay: Optional[RasaRelay] = None,
 ) -> web.Application:
     if engine is None:
         from cases.db import make_engine
@@ -124,6 +129,7 @@ def create_app(
     app["engine"], app["settings"] = engine, settings
     app["transcript_reader"] = transcript_reader or RasaTrackerReader(settings.rasa_url, settings.rasa_token)
     app["status_listeners"] = list(status_listeners)
+    app["relay"] = relay or RasaRelay(settings.rasa_url, settings.rasa_token)
     app["topic_label"] = _topic_label
     env = _environment()
 
@@ -144,6 +150,7 @@ def create_app(
     r.add_get("/inbox/rows", views.inbox_rows)
     r.add_get(r"/cases/{case_id}", views.case_page)
     r.add_post(r"/cases/{case_id}/notes", views.add_note)
+    r.add_post(r"/cases/{case_id}/reply", views.reply)
     r.add_post(r"/cases/{case_id}/assign", views.assign)
     r.add_post(r"/cases/{case_id}/take", views.take)
     r.add_post(r"/cases/{case_id}/escalate", views.escalate)

@@ -1,6 +1,6 @@
 """Read-only queries of the console over the case tables (cases/schema.py) that cases/repository.py does not
-offer: the inbox with filters and the assigned officer, provinces without an active officer, aggregate figures.
-Writes go through cases.repository."""
+offer: the inbox with filters, the assigned officer and whether the user wrote since the last staff reply,
+provinces without an active officer, aggregate figures. Writes go through cases.repository."""
 from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional, Set
@@ -8,7 +8,7 @@ from typing import Dict, Iterable, List, Optional, Set
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from cases.schema import CASE_STATUSES, OPEN_STATUSES, cases, staff_accounts
+from cases.schema import CASE_STATUSES, OPEN_STATUSES, audit_log, case_messages, cases, staff_accounts
 
 
 def inbox(
@@ -19,10 +19,21 @@ def inbox(
     topic: Optional[str] = None,
     limit: int = 500,
 ) -> List[dict]:
-    """Cases with the assigned officer's username, oldest first."""
+    """Cases with the assigned officer's username, oldest first; ``new_message`` is True when the user's newest
+    message on the case (recorded during a takeover) is newer than the last staff reply, or there is no staff
+    reply yet; ``last_user_text`` is that message (unmasked: a list masks it)."""
     assignee = staff_accounts.alias("assignee")
+
+    def newest(direction: str):
+        return (
+            select(func.max(case_messages.c.id))
+            .where(case_messages.c.case_id == cases.c.id, case_messages.c.direction == direction)
+            .scalar_subquery()
+        )
+
+    last_user, last_staff = newest("user").label("last_user_message_id"), newest("staff").label("last_staff_message_id")
     q = (
-        select(cases, assignee.c.username.label("assigned_username"))
+        select(cases, assignee.c.username.label("assigned_username"), last_user, last_staff)
         .select_from(cases.outerjoin(assignee, assignee.c.id == cases.c.assigned_staff_id))
         .where(cases.c.status.in_(tuple(statuses)))
     )
@@ -31,7 +42,19 @@ def inbox(
     if topic is not None:
         q = q.where(cases.c.topic == topic)
     with eng.connect() as conn:
-        return [dict(r) for r in conn.execute(q.order_by(cases.c.created_at, cases.c.id).limit(limit)).mappings()]
+        rows = [dict(r) for r in conn.execute(q.order_by(cases.c.created_at, cases.c.id).limit(limit)).mappings()]
+        unread = tuple(r["last_user_message_id"] for r in rows if has_new_message(r))
+        texts = dict(conn.execute(select(case_messages.c.id, case_messages.c.text).where(case_messages.c.id.in_(unread))).all()) if unread else {}
+    for r in rows:
+        r["new_message"] = has_new_message(r)
+        r["last_user_text"] = texts.get(r["last_user_message_id"]) if r["new_message"] else None
+    return rows
+
+
+def has_new_message(row: dict) -> bool:
+    """The user wrote after the last staff reply (message ids grow with time; bot messages do not count)."""
+    user, staff = row.get("last_user_message_id"), row.get("last_staff_message_id")
+    return user is not None and (staff is None or user > staff)
 
 
 def provinces_with_officers(eng: Engine) -> Set[str]:
@@ -66,3 +89,9 @@ def figures(eng: Engine) -> Dict[str, object]:
 
         return {"by_status": by_status, "total": sum(by_status.values()),
                 "by_province": grouped(cases.c.province), "by_topic": grouped(cases.c.topic)}
+
+
+def audit_entry(eng: Engine, entry_id: int) -> Optional[dict]:
+    with eng.connect() as conn:
+        row = conn.execute(select(audit_log).where(audit_log.c.id == entry_id)).mappings().first()
+    return dict(row) if row else None

@@ -1,17 +1,27 @@
 """The console's pages. Every handler runs after auth.security (session resolved, POST's CSRF checked);
 what a role may see is decided here: officers their province's cases, supervisors all of them and the
-accounts, programme managers the figures only."""
+accounts, programme managers the figures only.
+
+Talking with the user goes through Rasa's takeover webhooks (``app["relay"]``, channels/console/relay.py): a
+staff reply is delivered in the user's own channel (Rasa pauses the bot), taking a case on pauses the bot,
+handing back or resolving resumes it (with a last message: the hand-back notice, the rating question). Each
+outcome is an audit entry; a failure is shown on the case page and never undoes the recorded change."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import Any, Dict, List, Optional
 
+import yaml
 from aiohttp import web
 
 from cases import repository as repo
 from cases.schema import CASE_STATUSES, OPEN_STATUSES, ROLES
 from channels.console import auth, queries
+from channels.console.relay import MAX_TEXT, Delivery, RelayError
+from channels.console.settings import VN
+from knowledge import compose, content
 from knowledge import referral as directory
 from knowledge.errors import UnknownProvince
 
@@ -28,6 +38,13 @@ ROLE_LABELS = {"officer": "Cán bộ công đoàn", "supervisor": "Giám sát vi
 ESCALATION_KINDS = ("legal_aid", "labour_federation")
 KIND_LABELS = {"legal_aid": "Trung tâm Trợ giúp pháp lý nhà nước", "labour_federation": "Liên đoàn Lao động"}
 STAFF_ROLES = ("officer", "supervisor")
+DELIVERY_LABELS = {"sent": "Đã gửi", "delivered": "Đã đến nơi", "undeliverable": "Không gửi được"}
+DIRECTION_LABELS = {"user": "Người lao động", "staff": "Cán bộ", "bot": "Trợ lý"}
+CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "socketio": "Khung trò chuyện trên trang web",
+                  "rest": "Ứng dụng kết nối (REST)", "unknown": "Chưa rõ"}
+REPLY_LIMIT = MAX_TEXT  # what Rasa's deliver webhook takes in one message
+RATING_BUTTONS = tuple({"title": str(n), "payload": str(n)} for n in range(1, 6))
+CANNED_FILE = content.CONTENT_DIR / "canned.yaml"
 # The inbox's age filter: opened at least this long ago.
 AGE_FILTERS = {"1h": ("hơn 1 giờ", dt.timedelta(hours=1)), "24h": ("hơn 1 ngày", dt.timedelta(days=1)),
                "72h": ("hơn 3 ngày", dt.timedelta(days=3))}
@@ -114,11 +131,13 @@ def _inbox(request: web.Request) -> Dict[str, Any]:
             "assigned": c["assigned_username"], "age": age_text(age),
             "overdue": c["status"] == "waiting" and age > settings.waiting_alert,
             "uncovered": c["province"] not in covered,
+            "new_message": c["new_message"], "last_message": repo.mask(c["last_user_text"] or ""),
         })
     groups = [(s, STATUS_LABELS[s], [i for i in items if i["status"] == s]) for s in statuses]
     queue = [i for i in items if i["uncovered"] and i["status"] in OPEN_STATUSES] if staff["role"] == "supervisor" else []
     return {"filters": f, "groups": groups, "queue": queue, "count": len(items),
-            "overdue": sum(i["overdue"] for i in items), "latest": max((i["id"] for i in items), default=0)}
+            "overdue": sum(i["overdue"] for i in items), "latest": max((i["id"] for i in items), default=0),
+            "new_messages": sum(i["new_message"] for i in items)}
 
 
 def _redirect_case(case_id: int, anchor: str = "") -> web.HTTPFound:
@@ -129,8 +148,16 @@ def _form(request: web.Request) -> Any:
     return request["form"]
 
 
+def _today() -> dt.date:
+    return dt.datetime.now(VN).date()
+
+
+def _staff_name(staff: dict) -> str:
+    return staff["display_name"] or staff["username"]
+
+
 async def _notify_status(request: web.Request, before: dict, after: dict) -> None:
-    """Tell the status listeners (the channel-delivery part pauses/resumes Rasa there) of a change."""
+    """Tell the status listeners of a change (Rasa is told by the handlers themselves, through the relay)."""
     if before["status"] == after["status"]:
         return
     for listener in request.app["status_listeners"]:
@@ -148,6 +175,101 @@ async def _set_status(request: web.Request, case: dict, status: str) -> Optional
         return f"Không thể chuyển hồ sơ từ “{STATUS_LABELS[case['status']]}” sang “{STATUS_LABELS[status]}”."
     await _notify_status(request, case, after)
     return None
+
+
+# --- canned replies and the relay to Rasa -----------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _canned_titles() -> Dict[str, str]:
+    """key -> the title staff see (the entry's ``note``), in the file's order."""
+    data = yaml.safe_load(CANNED_FILE.read_text(encoding="utf-8")) or {}
+    return {str(k): str((v or {}).get("note") or k) for k, v in (data.get("canned") or {}).items()}
+
+
+def canned_replies(on: dt.date) -> List[dict]:
+    """The canned replies of knowledge/content/canned.yaml, rendered for the day: key, title, text."""
+    out = []
+    for key, title in _canned_titles().items():
+        try:
+            text = compose.say(f"canned.{key}", on)
+        except Exception:  # noqa: BLE001 - one broken reply must not take the case page down
+            log.exception("canned reply %s does not render", key)
+            continue
+        out.append({"key": key, "title": title, "text": text})
+    return out
+
+
+def _say(key: str, inputs: Dict[str, Any]) -> Optional[str]:
+    """A content entry's text; None (logged) when the entry is missing or fails."""
+    try:
+        return compose.say(key, _today(), inputs)
+    except Exception:  # noqa: BLE001 - the conversation is still resumed, without the message
+        log.exception("content entry %s does not render", key)
+        return None
+
+
+def _redirect_with_notice(case_id: int, audit_id: Optional[int], anchor: str = "") -> web.HTTPFound:
+    return web.HTTPFound(f"/cases/{case_id}" + (f"?relay={audit_id}" if audit_id else "") + anchor)
+
+
+def _relay_audit(request: web.Request, case: dict, call: str, d: Delivery, **detail: Any) -> Optional[int]:
+    """Audit a pause/resume's outcome; the entry's id when the case page should warn about it."""
+    eng, staff_id = request.app["engine"], _staff(request)["id"]
+    if not d.accepted:
+        return repo.audit(eng, "relay_failed", case_id=case["id"], staff_id=staff_id,
+                          detail={"call": call, "reason": d.reason, **detail})
+    entry = repo.audit(eng, "conversation_paused" if call == "pause" else "conversation_resumed", case_id=case["id"],
+                       staff_id=staff_id, detail={"delivery": d.status, "reason": d.reason, "channel": d.channel, **detail})
+    return entry if d.status == "undeliverable" else None
+
+
+async def _resume(request: web.Request, case: dict, to: str) -> Optional[int]:
+    """Hand back (bot) or resolve: Rasa lets the bot answer again, with the hand-back notice or the rating
+    question. Returns the audit id of a failure to warn about."""
+    relay, eng = request.app["relay"], request.app["engine"]
+    if to == "bot":
+        text = _say("case.handed_back", {"case_id": case["id"]})
+        d = await relay.resume(case["sender_id"], text=text)
+    else:
+        text = _say("case.rate_request", {"case_id": case["id"]})
+        d = await relay.resume(case["sender_id"], text=text, buttons=list(RATING_BUTTONS) if text else None)
+    warn = _relay_audit(request, case, "resume", d, to=to, text=bool(text))
+    if to == "resolved" and text and d.accepted and d.status in ("sent", "delivered"):
+        repo.audit(eng, "rating_requested", case_id=case["id"], staff_id=_staff(request)["id"], detail={"delivery": d.status})
+    return warn
+
+
+async def _pause(request: web.Request, case: dict) -> Optional[int]:
+    try:
+        await request.app["relay"].pause(case["sender_id"])
+    except RelayError as err:
+        return _relay_audit(request, case, "pause", Delivery("undeliverable", str(err), accepted=False))
+    return _relay_audit(request, case, "pause", Delivery(None))
+
+
+def relay_notice(request: web.Request, case: dict) -> Optional[dict]:
+    """The warning of ``?relay=<audit id>`` after a pause/resume that failed (only that case's entries)."""
+    try:
+        entry_id = int(request.query.get("relay", "0"))
+    except ValueError:
+        return None
+    entry = queries.audit_entry(request.app["engine"], entry_id) if entry_id else None
+    if entry is None or entry["case_id"] != case["id"] or entry["action"] not in ("relay_failed", "conversation_resumed"):
+        return None
+    detail = entry["detail"] or {}
+    reason = detail.get("reason") or "không rõ lý do"
+    call, to = detail.get("call"), detail.get("to")
+    if entry["action"] == "conversation_resumed":
+        what = "câu hỏi đánh giá" if to == "resolved" else "thông báo trả lại cho trợ lý"
+        return {"text": f"Trợ lý đã hoạt động lại với người dùng này, nhưng {what} không gửi được: {reason}.", "retry": None}
+    if call == "pause":
+        return {"text": f"Đã nhận hồ sơ, nhưng chưa tạm dừng được trợ lý: {reason}. Trợ lý có thể vẫn tự trả lời người dùng.",
+                "retry": {"action": f"/cases/{case['id']}/take", "to": None}}
+    done = "Đã đánh dấu hồ sơ đã giải quyết" if to == "resolved" else "Đã trả hồ sơ cho trợ lý"
+    return {"text": f"{done}, nhưng chưa báo được cho máy chủ trợ lý: {reason}. Trợ lý có thể vẫn đang tạm dừng với "
+                    f"người dùng này{' và chưa hỏi đánh giá' if to == 'resolved' else ''}.",
+            "retry": {"action": f"/cases/{case['id']}/status", "to": to}}
 
 
 def transcript_lines(events: List[dict]) -> List[dict]:
@@ -282,7 +404,8 @@ async def inbox_rows(request: web.Request) -> web.Response:
 # --- case page --------------------------------------------------------------------------------------------
 
 
-async def case_page(request: web.Request, *, error: Optional[str] = None, status: int = 200) -> web.Response:
+async def case_page(request: web.Request, *, error: Optional[str] = None, status: int = 200,
+                    reply_text: str = "", canned_key: str = "") -> web.Response:
     case = _case_or_404(request)
     eng, staff = request.app["engine"], _staff(request)
     transcript, transcript_error = [], None
@@ -303,6 +426,10 @@ async def case_page(request: web.Request, *, error: Optional[str] = None, status
         "age": age_text(_age(case["created_at"], repo.now())),
         "can": {s: s in repo.TRANSITIONS[case["status"]] for s in CASE_STATUSES},
         "assignments": repo.assignments(eng, case["id"]),
+        "canned": canned_replies(_today()), "canned_key": canned_key, "reply_text": reply_text,
+        "reply_limit": REPLY_LIMIT, "can_reply": case["status"] != "resolved" and bool(case["sender_id"]),
+        "channel_label": CHANNEL_LABELS.get(case["channel"], case["channel"]),
+        "notice": relay_notice(request, case),
     }
     return request.app["render"](request, "case.html", ctx, status=status)
 
@@ -314,6 +441,41 @@ async def add_note(request: web.Request) -> web.Response:
         return await case_page(request, error="Ghi chú trống: vui lòng nhập nội dung.", status=400)
     repo.add_note(request.app["engine"], case["id"], _staff(request)["id"], text[:5000])
     raise _redirect_case(case["id"], "#ghi-chu")
+
+
+async def reply(request: web.Request) -> web.Response:
+    """A staff message to the user, delivered in the user's channel through Rasa ("Chèn": a canned reply into
+    the text box instead, for browsers without JavaScript)."""
+    case = _case_or_404(request)
+    eng, staff, form = request.app["engine"], _staff(request), _form(request)
+    text = str(form.get("text") or "").replace("\r\n", "\n").strip()
+    if str(form.get("do") or "") == "insert":
+        key = str(form.get("canned") or "")
+        chosen = next((c for c in canned_replies(_today()) if c["key"] == key), None)
+        if chosen is None:
+            return await case_page(request, error="Vui lòng chọn một câu trả lời mẫu.", status=400, reply_text=text)
+        return await case_page(request, reply_text=f"{text}\n\n{chosen['text']}" if text else chosen["text"], canned_key=key)
+    if case["status"] == "resolved":
+        return await case_page(request, error="Hồ sơ đã giải quyết: không gửi tin nhắn cho người dùng được nữa.", status=409)
+    if not case["sender_id"]:
+        return await case_page(request, error="Dữ liệu của người dùng đã xoá: không còn kênh để gửi tin nhắn.", status=409)
+    if not text:
+        return await case_page(request, error="Tin nhắn trống: vui lòng nhập nội dung trả lời.", status=400)
+    if len(text) > REPLY_LIMIT:
+        return await case_page(request, status=400, reply_text=text, error=(
+            f"Tin nhắn dài {len(text)} ký tự, quá giới hạn {REPLY_LIMIT} ký tự: vui lòng rút ngắn hoặc chia thành nhiều tin."))
+
+    message_id = repo.add_message(eng, case["id"], "staff", text, staff_id=staff["id"], delivery_status="sent")
+    d = await request.app["relay"].deliver(case["sender_id"], text, staff=_staff_name(staff))
+    status = d.status if d.status in DELIVERY_LABELS else "undeliverable"
+    repo.set_delivery(eng, message_id, status, d.reason, platform_message_id=d.platform_message_id)
+    repo.audit(eng, "staff_reply", case_id=case["id"], staff_id=staff["id"], detail={
+        "message": message_id, "delivery": status, "channel": d.channel, "platform_message_id": d.platform_message_id})
+    if case["status"] in ("waiting", "bot"):
+        await _set_status(request, case, "with_staff")
+    if case["assigned_staff_id"] is None and staff["role"] == "officer":
+        repo.assign(eng, case["id"], staff["id"], by=staff["id"])
+    raise _redirect_case(case["id"], "#tin-nhan")
 
 
 async def assign(request: web.Request) -> web.Response:
@@ -352,23 +514,30 @@ async def escalate(request: web.Request) -> web.Response:
 async def change_status(request: web.Request) -> web.Response:
     """Resolve, or hand back to the bot (the case stays open)."""
     case = _case_or_404(request)
-    to = str(_form(request).get("to") or "")
+    form = _form(request)
+    to = str(form.get("to") or "")
     if to not in ("resolved", "bot"):
         return await case_page(request, error="Thao tác không hợp lệ.", status=400)
     error = await _set_status(request, case, to)
     if error:
         return await case_page(request, error=error, status=409)
-    raise _redirect_case(case["id"])
+    # Tell Rasa on a change, or when staff retry after a failure (the status is already the one asked for).
+    warn = None
+    if case["sender_id"] and (case["status"] != to or str(form.get("retry") or "") == "1"):
+        warn = await _resume(request, case, to)
+    raise _redirect_with_notice(case["id"], warn)
 
 
 async def take(request: web.Request) -> web.Response:
-    """The officer takes the case on (assigned to them)."""
+    """The officer takes the case on (assigned to them); the bot is paused while they handle it."""
     case = _case_or_404(request)
     staff = _staff(request)
     if staff["role"] != "officer" or case["status"] == "resolved":
         return await case_page(request, error="Chỉ cán bộ của tỉnh/thành mới nhận được hồ sơ đang mở.", status=400)
-    repo.assign(request.app["engine"], case["id"], staff["id"], by=staff["id"])
-    raise _redirect_case(case["id"])
+    if case["assigned_staff_id"] != staff["id"]:  # a retry of the pause does not assign twice
+        repo.assign(request.app["engine"], case["id"], staff["id"], by=staff["id"])
+    warn = await _pause(request, case) if case["sender_id"] else None
+    raise _redirect_with_notice(case["id"], warn)
 
 
 async def summary(request: web.Request) -> web.Response:

@@ -54,16 +54,20 @@ def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
 class ActionRespond(Action):
     """Answers a topic question, runs a calculator step, or refers the user to the right offices."""
 
+    NAME = "action_respond"
+
     def name(self) -> Text:
-        return "action_respond"
+        return self.NAME
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         day = today()
         paused = tracker.is_paused()
         latest = tracker.latest_message or {}
         text = latest.get("text") or ""
-        if paused and text.startswith(EXTERNAL_PREFIX):
-            return []  # an intent triggered from outside (Rasa's trigger_intent) while staff have the conversation
+        if paused and (text.startswith(EXTERNAL_PREFIX) or answered_already(tracker)):
+            # An intent triggered from outside (Rasa's trigger_intent), or the action run again through Rasa's
+            # /execute, while staff have the conversation: nothing to answer, nothing new for the case.
+            return []
         if not paused and not LIMITER.allow(tracker.sender_id):
             dispatcher.utter_message(text=compose.say(registry().message("rate_limited"), day))
             return []
@@ -81,8 +85,10 @@ class ActionRespond(Action):
         reply = respond(turn)
         events: List[EventType] = []
         if reply.silent:
-            # Staff have the conversation: the message goes onto the case, the bot says nothing.
-            record_user_message(turn.case, text)
+            # Staff have the conversation: the message goes onto the case (once: not again when Rasa's API
+            # re-runs the action, nor an intent triggered from outside), the bot says nothing.
+            if not answered_already(tracker) and not text.startswith(EXTERNAL_PREFIX):
+                record_user_message(turn.case, text)
             if not paused:
                 events.append(ConversationPaused())  # e.g. a new session after a day away: still with staff
             return events
@@ -100,6 +106,16 @@ class ActionRespond(Action):
         if reply.resume and paused:
             events.append(ConversationResumed())
         return events
+
+
+def answered_already(tracker: Tracker) -> bool:
+    """This action already ran for the user's latest message (Rasa's /execute runs it again)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == ActionRespond.NAME:
+            return True
+    return False
 
 
 def case_of(sender_id: str) -> Optional[CaseInfo]:

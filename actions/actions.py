@@ -81,6 +81,9 @@ class ActionRespond(Action):
             segments=list(latest.get("segments") or []),
             case=case_of(tracker.sender_id),
             paused=paused,
+            channel=channel_of(tracker),
+            subscribed=is_subscribed(tracker.sender_id),
+            outreach=outreach_settings(),
         )
         reply = respond(turn)
         events: List[EventType] = []
@@ -94,6 +97,8 @@ class ActionRespond(Action):
             return events
         if reply.case_request is not None:
             carry_out(tracker.sender_id, channel_of(tracker), last_user_texts(tracker), turn, reply, day)
+        if reply.outreach_request is not None:
+            carry_out_outreach(tracker.sender_id, channel_of(tracker), turn, reply, day)
         send(dispatcher, reply)
         if reply.record_referral:
             try:
@@ -116,6 +121,64 @@ def answered_already(tracker: Tracker) -> bool:
         if event.get("event") == "action" and event.get("name") == ActionRespond.NAME:
             return True
     return False
+
+
+def is_subscribed(sender_id: str) -> bool:
+    try:
+        from outreach import subscriptions
+
+        return bool(subscriptions.active(store.engine(), sender_id))
+    except Exception:  # noqa: BLE001 - an answer must not depend on the database
+        logger.exception("could not read the subscriptions of a conversation")
+        return False
+
+
+def outreach_settings() -> Dict[str, Any]:
+    """What the opt-in message states: how many days before, quiet hours, Zalo's reply window."""
+    from channels.zalo import REPLY_WINDOW
+    from outreach.scheduler import Settings
+
+    s = Settings.from_env()
+    return {"days_before": s.days_before, "quiet_start": f"{s.quiet_start:%H:%M}", "quiet_end": f"{s.quiet_end:%H:%M}",
+            "zalo_hours": int(REPLY_WINDOW.total_seconds() // 3600)}
+
+
+def carry_out_outreach(sender: str, channel: str, turn: Turn, reply: Reply, day: dt.date) -> None:
+    """Subscribe, keep segment facts (with their consent), or stop everything; say the outcome."""
+    from outreach import schedule, subscriptions
+    from outreach.scheduler import Settings
+
+    reg = registry()
+    req = reply.outreach_request
+    eng = store.engine()
+    try:
+        if req.kind == "unsubscribe":
+            count = subscriptions.unsubscribe(eng, sender)
+            reply.say(compose.say(reg.message("subscribe.stopped"), day, {"count": count}))
+        elif req.kind == "subscribe":
+            subscriptions.subscribe(eng, sender, channel, req.subscription, req.wording or "", details=req.details)
+            days = Settings.from_env().days_before
+            details = req.details or {}
+            if req.subscription == "vsi_payment":
+                from knowledge import parameters as P
+
+                first = schedule.vsi_reminders(dt.date.fromisoformat(details["start"]), int(details["period_months"]),
+                                               P.value("vsi_payment_deadline_months", day), days_before=days, after=day)
+            else:
+                r = schedule.hi_reminder(dt.date.fromisoformat(details["expiry"]), days_before=days, after=day)
+                first = [r] if r else []
+            reply.say(compose.say(reg.message("subscribe.done"), day, {"kind": req.subscription,
+                                                                       "first": first[0].due.strftime("%d/%m/%Y") if first else None}))
+            reply.say(compose.say(reg.message("subscribe.ask_segment"), day), [reg.control("agree"), reg.control("disagree")])
+        elif req.kind == "segment":
+            sit = reply.state.situation
+            group = next(iter(sorted(sit.household_groups)), None) or ("farmer" if sit.farming else None)
+            subscriptions.keep_segment(eng, sender, req.wording or "", channel, province=reply.state.province,
+                                       group=group, topic=turn.state.topic)
+    except Exception:  # noqa: BLE001 - the user must hear that it failed
+        logger.exception("outreach request %s failed", req.kind)
+        reply.messages = []
+        reply.say(compose.say(reg.message("handoff.failed"), day))
 
 
 def case_of(sender_id: str) -> Optional[CaseInfo]:
@@ -178,6 +241,9 @@ def carry_out(sender: str, channel: str, user_texts: List[str], turn: Turn, repl
             store.withdraw(turn.case.case_id)
         elif req.kind == "erase":
             erased = store.erase_sender(sender)
+            from outreach import subscriptions
+
+            subscriptions.erase(store.engine(), sender)
             reply.say(compose.say(reg.message("privacy.erased"), day, {"count": len(erased)}))
         elif req.kind == "rate" and turn.case is not None:
             store.rate(turn.case.case_id, int(req.score))

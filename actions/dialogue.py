@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from actions import handover
+from actions import handover, subscribing
 from actions.handover import CaseInfo, CaseRequest
 from actions.inputs import changed, first, inputs_for, known_inputs
 from actions.limits import MAX_MESSAGE_CHARS
@@ -49,6 +49,9 @@ class Turn:
     segments: List[Dict[str, Any]] = field(default_factory=list)  # the questions of a message asking several
     case: Optional[CaseInfo] = None  # the person's open (else latest) case for union staff
     paused: bool = False  # the conversation is paused (Rasa's ConversationPaused): people answer, not the bot
+    channel: str = "unknown"  # the channel the user writes in (its limits are said at opt-in)
+    subscribed: bool = False  # the person has an active reminder or news subscription
+    outreach: Dict[str, Any] = field(default_factory=dict)  # reminder settings the opt-in message states
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Reply:
     pause: bool = False  # pause the conversation for staff (ConversationPaused)
     resume: bool = False  # the bot answers again (ConversationResumed)
     silent: bool = False  # staff have the conversation: nothing is said, the message goes onto the case
+    outreach_request: Optional[subscribing.OutreachRequest] = None  # subscribe / unsubscribe, for the action layer
 
     def say(self, text: str, buttons: Optional[List[Button]] = None) -> "Reply":
         self.messages.append(Message(text, list(buttons or [])))
@@ -119,6 +123,10 @@ def while_paused(topic: Optional[Topic], turn: Turn, reply: Reply) -> Reply:
     (the action layer puts the message on the case)."""
     if (turn.state.handover or {}).get("step") == "erase":
         return handover.erase_step(turn, reply)
+    if (turn.state.handover or {}).get("step") == "withdraw":
+        return handover.withdraw_step(turn, reply)
+    if subscribing.stops(turn) and turn.subscribed:
+        return subscribing.stop(turn, reply)  # opting out works always
     if topic is not None and topic.does in CASE_REQUESTS:
         return CASE_REQUESTS[topic.does](turn, reply)
     reply.silent = True
@@ -427,14 +435,24 @@ def route(turn: Turn) -> Reply:
         return show_basis(turn, reply)
     if topic and topic.does == "cancel" and (not in_handover or len(fold(text).split()) <= PLACE_ONLY_WORDS):
         return cancel(topic, turn, reply)
+    if subscribing.stops(turn) and (turn.subscribed or turn.intent == "unsubscribe"):
+        return subscribing.stop(turn, reply)  # "dừng", "stop": every reminder ends, whatever was in progress
     if in_handover == "erase":
         return handover.erase_step(turn, reply)
+    if in_handover == "withdraw":
+        return handover.withdraw_step(turn, reply)
     if topic and topic.does in CASE_REQUESTS:
         return CASE_REQUESTS[topic.does](turn, reply)
     if in_handover:
         stepped = handover.step(turn, reply, place.province if place else None)
         if stepped is not None:
             return stepped
+    if state.subscribing:
+        stepped = subscribing.step(turn, reply)
+        if stepped is not None:
+            return stepped
+    if topic and topic.does == "subscribe":
+        return subscribing.start(turn, reply, hint="hi" if topic.key == "subscribe_hi" else None)
     if topic and topic.does == "handoff":
         return handoff(turn, reply, new_matter=topic.key == "handoff_new_matter")
     # A bare "1".."5" after staff resolved the case and asked for a rating.

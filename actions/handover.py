@@ -264,11 +264,24 @@ def status(turn: "Turn", reply: "Reply") -> "Reply":
 
 
 def withdraw(turn: "Turn", reply: "Reply") -> "Reply":
+    """Asks to confirm (a withdrawal the classifier misread would drop a person's case)."""
     reply.topic = "case_withdraw"
     reply.state.handover = None
     case = turn.case
     if case is None or not case.open:
         return _say(reply, "case.none", turn, None, [registry().button("human_handoff")])
+    reply.state.handover = {"step": "withdraw"}
+    return _say(reply, "case.withdraw_confirm", turn, {"case_id": case.case_id}, _yes_no("agree", "disagree"))
+
+
+def withdraw_step(turn: "Turn", reply: "Reply") -> "Reply":
+    reply.topic = "case_withdraw"
+    reply.state.handover = None
+    case = turn.case
+    folded = fold(turn.text or "")
+    yes = turn.intent in ("affirm", "case_withdraw") or (re.search(r"\b(?:dong y|co|rut)\b", folded) and not re.search(r"\bkhong\b", folded))
+    if not yes or case is None or not case.open:
+        return _say(reply, "case.kept", turn, {"case_id": case.case_id if case else None})
     reply.case_request = CaseRequest("withdraw")
     reply.resume = True
     return _say(reply, "case.withdrawn", turn, {"case_id": case.case_id})

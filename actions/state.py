@@ -59,6 +59,7 @@ class DialogueState:
     last: Optional[LastAnswer] = None
     situation: Situation = field(default_factory=Situation)  # the person's facts, from every message
     handover: Optional[Dict[str, Any]] = None  # a handover to staff in progress (actions/handover.py)
+    subscribing: Optional[Dict[str, Any]] = None  # an opt-in to reminders in progress (actions/subscribing.py)
 
     def to_dict(self) -> Dict[str, Any]:
         out = asdict(self)
@@ -81,4 +82,4 @@ class DialogueState:
     def clear_pending(self) -> None:
         """Forget a calculation or referral in progress (the user asked something else)."""
         self.calc, self.inputs, self.asked, self.referral, self.offer = None, {}, None, None, None
-        self.handover = None
+        self.handover = self.subscribing = None

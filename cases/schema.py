@@ -223,4 +223,76 @@ consents = Table(
     Column("withdrawn_at", DateTime),
 )
 
+# --- revision 4: outreach (outreach/) -------------------------------------------------------------------
+
+SUBSCRIPTION_KINDS = ("vsi_payment", "hi_renewal", "news")
+CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "cancelled")
+# pending: claimed by the scheduler, outcome not known yet (a crash leaves it so: never sent again);
+# waiting_visit: a web notice shown at the visitor's next visit; skipped: quiet hours or the weekly cap moved it.
+OUTREACH_STATUSES = ("pending", "sent", "delivered", "undeliverable", "waiting_visit", "skipped")
+
+# A person's standing request for messages: payment reminders, a card-renewal reminder, or news.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("sender_hash", String(64), nullable=False, index=True),
+    Column("sender_id", String(128)),  # where to send; NULL once ended or erased
+    Column("channel", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("details", JSON),  # vsi_payment: amount, period_months, start (YYYY-MM); hi_renewal: expiry, amount
+    # Segment facts, kept only with consent for that purpose (segment_consent):
+    Column("province", String(64)),
+    Column("group", String(32)),  # farmer, informal, poor, near_poor ...
+    Column("topic", String(64)),  # the topic of interest (a registry key)
+    Column("segment_consent", Boolean, nullable=False, default=False),
+    Column("consent_id", Integer, ForeignKey("consents.id", ondelete="SET NULL")),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("ended_at", DateTime),
+    Column("end_reason", String(16)),  # user (opt-out), erased, restart (a shared device), expired
+    CheckConstraint(_in("kind", SUBSCRIPTION_KINDS), name="kind"),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", Integer, ForeignKey("staff_accounts.id", ondelete="SET NULL")),
+    Column("title", String(255), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("segment", JSON),  # {"province": ..., "channel": ..., "topic": ..., "group": ..., "kind": ...}
+    Column("scheduled_at", DateTime),
+    Column("status", String(16), nullable=False, default="draft"),
+    Column("source", String(16), nullable=False, default="staff"),  # staff, law_change
+    Column("parameter", String(64)),  # law_change: the parameter whose new value starts soon
+    Column("effective", Date),  # law_change: the day the new value starts
+    Column("recipients", Integer),
+    Column("sent_at", DateTime),
+    Column("cancelled_at", DateTime),
+    CheckConstraint(_in("status", CAMPAIGN_STATUSES), name="status"),
+    UniqueConstraint("source", "parameter", "effective", name="uq_campaigns_law_change"),
+)
+
+# Every message the outreach side sends or tries to: at most once per key (a reminder: subscription and due
+# date; a campaign: campaign and subscription), with what became of it.
+outreach_deliveries = Table(
+    "outreach_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(128), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("due_at", DateTime, nullable=False, index=True),
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id", ondelete="SET NULL"), index=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id", ondelete="SET NULL"), index=True),
+    Column("channel", String(32)),
+    Column("text", Text),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(255)),
+    Column("finished_at", DateTime),
+    CheckConstraint(_in("status", OUTREACH_STATUSES), name="status"),
+)
+
 PROJECT_TABLES = tuple(metadata.tables)

@@ -19,6 +19,8 @@ Registered in credentials.yml (the module's import also installs the adapter bel
 - ``POST resume`` ``{"sender_id", "text"?, "buttons"?}``: ``ConversationResumed`` (the bot answers again) and
   the text delivered as above (the hand-back notice, the request for a rating).
 - ``POST pause`` ``{"sender_id"}``: ``ConversationPaused`` only.
+- ``deliver`` with ``"notice": true`` (the outreach scheduler's reminders and campaigns): delivered the same
+  way, marked ``outreach`` in the tracker, and the conversation is **not** paused.
 
 Any replica can serve these routes. Telegram, Zalo and callback deliveries are plain API calls. The widget's
 socket.io connection lives on one replica; with ``ANSINH_SOCKETIO_REDIS_URL`` set, the widget channel
@@ -263,7 +265,7 @@ def _body(request: Request, need_text: bool) -> Dict[str, Any]:
         raise RelayError(400, f"buttons must be a list of at most {MAX_BUTTONS} {{title, payload}} objects")
     staff = body.get("staff")
     return {"sender_id": sender, "text": text, "buttons": [{"title": b["title"], "payload": b.get("payload") or b["title"]} for b in buttons],
-            "staff": staff if isinstance(staff, str) else None}
+            "staff": staff if isinstance(staff, str) else None, "notice": body.get("notice") is True}
 
 
 class StaffRelayInput(InputChannel):
@@ -324,7 +326,7 @@ class StaffRelayInput(InputChannel):
                     tracker.update(ConversationPaused())
                     await agent.tracker_store.save(tracker)
                 return {"paused": True}
-            if kind == "deliver" and not tracker.is_paused():
+            if kind == "deliver" and not body["notice"] and not tracker.is_paused():
                 tracker.update(ConversationPaused())  # before sending: the bot never answers alongside
             if kind == "resume" and tracker.is_paused():
                 tracker.update(ConversationResumed())
@@ -333,7 +335,8 @@ class StaffRelayInput(InputChannel):
                 input_channels = getattr(request.app.ctx, "input_channels", None) or []
                 result = await deliver(channel, sender, body["text"], body["buttons"], input_channels)
                 data = {"buttons": body["buttons"]} if body["buttons"] else {}
-                tracker.update(BotUttered(body["text"], data, metadata={"staff": body["staff"] or True, "delivery": result.status}))
+                who = {"outreach": True} if body["notice"] else {"staff": body["staff"] or True}
+                tracker.update(BotUttered(body["text"], data, metadata={**who, "delivery": result.status}))
             await agent.tracker_store.save(tracker)
         logger.info("staff %s for a %s conversation: %s", kind, channel, result.status)
         return asdict(result)

@@ -121,12 +121,55 @@ class WidgetInput(SocketIOInput):
 
         bp = super().blueprint(handle_once)
         share_rooms(self.sio)
+        self._notices_on_visit()
 
         @bp.route("/config", methods=["GET"])
         async def config(_: Request) -> HTTPResponse:
             return response.json(widget_config(), headers={"Cache-Control": "max-age=300"})
 
         return bp
+
+    def _notices_on_visit(self) -> None:
+        """Outreach notices waiting for this visitor (``waiting_visit``, outreach/scheduler.py) are sent when
+        their session is confirmed, i.e. at their next visit; ``session_end`` (the widget's "Bắt đầu lại" on a
+        shared device) ends the session's web subscriptions."""
+        sio, ns = self.sio, self.namespace or "/"
+        handlers = sio.handlers.get(ns, {})
+        confirm = handlers.get("session_request")
+        if confirm is None:
+            logger.warning("widget: no session_request handler to extend; web notices are not shown")
+            return
+
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            await confirm(sid, data)
+            session_id = (data or {}).get("session_id") if isinstance(data, dict) else None
+            if not session_id:
+                return
+            try:
+                from actions import store
+                from outreach.subscriptions import pending_notices
+
+                texts = pending_notices(store.engine(), str(session_id)[:128])
+            except Exception:  # noqa: BLE001 - the conversation must start anyway
+                logger.exception("widget: pending notices could not be read")
+                return
+            for text in texts:
+                await sio.emit(self.bot_message_evt, {"text": text, "notice": True}, room=sid, namespace=ns)
+
+        async def session_end(sid: Text, data: Optional[Dict]) -> None:
+            session_id = (data or {}).get("session_id") if isinstance(data, dict) else None
+            if not session_id:
+                return
+            try:
+                from actions import store
+                from outreach.subscriptions import unsubscribe
+
+                unsubscribe(store.engine(), str(session_id)[:128], reason="restart")
+            except Exception:  # noqa: BLE001
+                logger.exception("widget: the session's subscriptions could not be ended")
+
+        sio.on("session_request", session_request, namespace=ns)
+        sio.on("session_end", session_end, namespace=ns)
 
     @classmethod
     def name(cls) -> Text:

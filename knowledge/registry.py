@@ -22,14 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_INTENTS = ROOT / "domain" / "intents.yml"
 RULES = ROOT / "data" / "rules.yml"
 
-DOES = ("answer", "context", "referral", "handoff", "basis", "more", "smalltalk", "cancel", "case_status", "case_withdraw", "erase_data")
+DOES = ("answer", "context", "referral", "handoff", "basis", "more", "smalltalk", "cancel", "case_status", "case_withdraw", "erase_data",
+        "subscribe", "unsubscribe")
 REFERRAL_KINDS = ("insurance", "dispute", "unemployment")
 DEFAULT_ACTION = "action_respond"
 # Entities a payload may carry: which calculator to start, which offices, which sub-answer.
 PAYLOAD_ENTITIES = ("request", "referral", "answer")
 # What each control button (``controls:``) sends.
 CONTROL_INTENTS = {"more": "more_detail", "basis": "legal_basis", "agree": "affirm", "disagree": "deny",
-                   "chat_only": "deny", "erase": "affirm", "keep": "deny"}
+                   "chat_only": "deny", "erase": "affirm", "keep": "deny", "this_month": "affirm"}
 
 
 class RegistryError(ValueError):
@@ -253,7 +254,7 @@ def problems(reg: Registry, content_keys: Iterable[str], calculator_specs: Mappi
             found.append(f"topics.{key}: its parents form a loop")
         if t.does == "answer" and t.content_key not in content_keys:
             found.append(f"topics.{key}: no content entry '{t.content_key}' in knowledge/content/")
-        if t.does in ("answer", "referral", "handoff", "basis", "more", "case_status", "case_withdraw", "erase_data") and not t.label:
+        if t.does in ("answer", "referral", "handoff", "basis", "more", "case_status", "case_withdraw", "erase_data", "subscribe", "unsubscribe") and not t.label:
             found.append(f"topics.{key}: a topic a button can lead to needs a label")
         if t.does in ("smalltalk", "cancel") and key not in content_keys:
             found.append(f"topics.{key}: no content entry '{key}'")
@@ -290,7 +291,7 @@ def problems(reg: Registry, content_keys: Iterable[str], calculator_specs: Mappi
     answered = {t.content_key for t in reg.topics.values()} | set(reg.messages)
     for key in content_keys:
         top = key.split(".")[0]
-        if top in ("calc", "error", "basis", "help", "canned"):
+        if top in ("calc", "error", "basis", "help", "canned", "notice"):
             continue
         if key not in answered:
             found.append(f"content entry '{key}' is no topic's answer and no listed message")

@@ -49,6 +49,9 @@ CONSOLE_URL=${ANSINH_CONSOLE_BASE_URL:-http://localhost:$CONSOLE_PORT}
 ANSINH_CONSOLE_PORT="$CONSOLE_PORT" ANSINH_CONSOLE_BASE_URL="$CONSOLE_URL" ANSINH_RASA_URL="http://localhost:$RASA_PORT" \
   $BIN/python -m channels.console serve > logs/console.log 2>&1 &
 pids+=($!)
+# Outreach scheduler: reminders and campaigns, a pass every ANSINH_SCHEDULER_INTERVAL seconds (outreach/scheduler.py).
+ANSINH_RASA_URL="http://localhost:$RASA_PORT" $BIN/python -m outreach.scheduler loop > logs/scheduler.log 2>&1 &
+pids+=($!)
 
 echo "Starting Rasa (this takes about a minute)..."
 for _ in $(seq 1 180); do
@@ -68,6 +71,10 @@ Trợ lý An Sinh is running.
   Staff console:        $CONSOLE_URL
                         first supervisor: .venv/bin/python -m channels.console adduser NAME --role supervisor
                         (officers: --role officer --province NAME; the password is read from standard input)
+                        programme dashboard: $CONSOLE_URL/dashboard; campaigns: $CONSOLE_URL/campaigns
+  Reminders:            subscribe in the widget ("nhắc tôi đóng tiền" after a calculation), then run the clock:
+                        ANSINH_RASA_URL=http://localhost:$RASA_PORT .venv/bin/python -m outreach.scheduler run --at 2026-12-24T09:00
+                        (a web reminder shows at the visitor's next visit: reload the portal page)
   Logs:                 logs/
 Press Ctrl-C to stop.
 MSG

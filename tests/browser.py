@@ -23,3 +23,21 @@ def chromium(profile: Path, window: Optional[str] = None, phone: bool = False) -
     if phone:
         opts.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 2}})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+
+
+def width(d: webdriver.Chrome, px: int) -> None:
+    """A laptop (over 600 px) or a phone (device emulation, so the CSS sees the real width)."""
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": px, "height": 900 if px > 600 else 740, "deviceScaleFactor": 1 if px > 600 else 2, "mobile": px <= 600})
+
+
+def page_shot(d: webdriver.Chrome, path: Path, px: int, max_height: int = 3000) -> None:
+    """A screenshot of the whole page at ``px`` wide; fails when the page scrolls sideways there."""
+    width(d, px)
+    height = d.execute_script(f"return Math.min(document.documentElement.scrollHeight, {int(max_height)})")
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": px, "height": height, "deviceScaleFactor": 1 if px > 600 else 2, "mobile": px <= 600})
+    d.save_screenshot(str(path))
+    width(d, px)
+    overflow = d.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"{path.name} at {px} px scrolls sideways by {overflow} px"

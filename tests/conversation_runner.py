@@ -114,7 +114,8 @@ def run_case(case: Dict[str, Any], parser: Parser) -> CaseResult:
             texts.append(text)
         t = Turn(intent, text, list(parsed.get("entities") or []), state, day,
                  list(parsed.get("intent_ranking") or []), list(parsed.get("segments") or []),
-                 case=A.case_of(sender), paused=paused)
+                 case=A.case_of(sender), paused=paused, channel="rest", subscribed=A.is_subscribed(sender),
+                 outreach=A.outreach_settings())
         reply: Reply = respond(t)
         if reply.silent:
             A.record_user_message(t.case, text)
@@ -122,6 +123,8 @@ def run_case(case: Dict[str, Any], parser: Parser) -> CaseResult:
         else:
             if reply.case_request is not None:
                 A.carry_out(sender, "rest", texts[-5:], t, reply, day)
+            if reply.outreach_request is not None:
+                A.carry_out_outreach(sender, "rest", t, reply, day)
             state = reply.state
             paused = (paused or reply.pause) and not reply.resume
         for action in turn.get("staff", []) or []:

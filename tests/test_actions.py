@@ -187,7 +187,9 @@ def test_handoff_asks_consent_then_opens_one_case_and_pauses():
     # A new request while one is open adds to it.
     texts, _, _, _ = _step("cho tôi gặp cán bộ", "human_handoff", state, "zalo-123", paused=True)
     assert texts == []  # paused: silent, onto the case
-    texts, _, events, _ = _step("rút yêu cầu", "case_withdraw", state, "zalo-123", paused=True)
+    texts, state, events, _ = _step("rút yêu cầu", "case_withdraw", state, "zalo-123", paused=True)
+    assert "muốn rút yêu cầu" in texts[0] and "resume" not in events
+    texts, _, events, _ = _step("/affirm", "affirm", state, "zalo-123", paused=True)
     assert "đã rút yêu cầu" in texts[0] and "resume" in events
     assert store.open_cases() == []
 

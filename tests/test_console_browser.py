@@ -23,7 +23,7 @@ from channels.console import views
 from channels.console.app import RasaTrackerReader, create_app
 from channels.console.settings import load
 from tests.servers import ROOT, assistant, free_port, say
-from tests.browser import chromium
+from tests.browser import chromium, page_shot, width
 
 REPORTS = ROOT / "reports"
 TOKEN = "console-test-token"
@@ -97,21 +97,8 @@ def browser(site):
     driver.quit()
 
 
-def width(d, px):
-    """A 1280-px laptop or a 360-px phone (device emulation, so the CSS sees the real width)."""
-    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": px, "height": 900 if px > 600 else 740, "deviceScaleFactor": 1 if px > 600 else 2, "mobile": px <= 600})
-
-
 def shot(d, name, px):
-    width(d, px)
-    height = d.execute_script("return Math.min(document.documentElement.scrollHeight, 3000)")
-    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": px, "height": height, "deviceScaleFactor": 1 if px > 600 else 2, "mobile": px <= 600})
-    d.save_screenshot(str(REPORTS / f"console_{name}_{px}.png"))
-    width(d, px)
-    overflow = d.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 1, f"{name} at {px} px scrolls sideways by {overflow} px"
+    page_shot(d, REPORTS / f"console_{name}_{px}.png", px, max_height=3000)
 
 
 def steady(d, fn, timeout=10):

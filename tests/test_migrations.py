@@ -109,7 +109,7 @@ def _old_database(url):
 
 
 def test_upgrade_from_an_empty_database(url):
-    assert db.upgrade(url) == db.head() == "0003"
+    assert db.upgrade(url) == db.head() == "0004"
     assert _tables(url) >= set(metadata.tables) | {"alembic_version"}
     assert db.differences(url) == []
 
@@ -118,7 +118,7 @@ def test_upgrade_from_the_tables_of_create_all_stamps_revision_1_and_migrates_th
     _old_database(url)
     assert "alembic_version" not in _tables(url)
 
-    assert db.upgrade(url) == "0003"
+    assert db.upgrade(url) == "0004"
 
     assert db.differences(url) == []
     eng = db.make_engine(url)
@@ -152,7 +152,7 @@ def test_revision_1_is_exactly_the_old_create_all_schema(url):
 def test_upgrade_twice_changes_nothing_and_downgrade_to_revision_1_and_back(url):
     _old_database(url)
     db.upgrade(url)
-    assert db.upgrade(url) == "0003"
+    assert db.upgrade(url) == "0004"
     cfg = db.alembic_config(url)
     command.downgrade(cfg, "0001")
     assert db.current(url) == "0001"
@@ -198,8 +198,8 @@ def test_command_line_upgrade_works_from_any_directory(tmp_path):
     run = lambda *args: subprocess.run([sys.executable, "-m", "cases.db", *args], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)  # noqa: E731
     up = run("upgrade")
     assert up.returncode == 0, up.stderr
-    assert "0003" in up.stdout
-    assert run("current").stdout.strip() == "0003"
+    assert "0004" in up.stdout
+    assert run("current").stdout.strip() == "0004"
     check = run("check")
     assert check.returncode == 0 and "agree" in check.stdout
     assert not list(elsewhere.iterdir())  # nothing written in the working directory
@@ -210,7 +210,7 @@ def test_store_migrates_an_old_database_on_first_use(url):
 
     _old_database(url)
     case_id = store.open_case("zalo-123", "zalo", "labour_dispute", "Tây Ninh", "cho tôi gặp cán bộ", url=url)
-    assert db.current(url) == "0003"
+    assert db.current(url) == "0004"
     open_ = store.open_cases(url=url)
     assert [c["id"] for c in open_] == [case_id]  # the old open case, extended: one open case per person
     assert open_[0]["sender_id"] == "zalo-123" and open_[0]["status"] == "waiting"

@@ -27,7 +27,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from cases import repository as repo
-from channels.console import auth, views
+from channels.console import auth, campaign_views, dashboard_views, views
 from channels.console.relay import RasaRelay
 from channels.console.settings import VN, Settings, load
 
@@ -94,7 +94,8 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(mask=repo.mask, vn_time=_vn_time, topic_label=_topic_label, fact=_fact_value)
+    env.filters.update(mask=repo.mask, vn_time=_vn_time, topic_label=_topic_label, fact=_fact_value,
+                       figure=dashboard_views.cell)
     env.globals.update(STATUS_LABELS=views.STATUS_LABELS, ROLE_LABELS=views.ROLE_LABELS, KIND_LABELS=views.KIND_LABELS,
                        DELIVERY_LABELS=views.DELIVERY_LABELS, DIRECTION_LABELS=views.DIRECTION_LABELS)
     return env
@@ -161,5 +162,17 @@ def create_app(
     r.add_post(r"/staff/{staff_id}/active", views.set_active)
     r.add_post(r"/staff/{staff_id}/password", views.reset_password)
     r.add_get("/figures", views.figures)
+    # campaigns (supervisors) and the programme dashboard (programme managers, supervisors): issue 14
+    r.add_get("/campaigns", campaign_views.list_page)
+    r.add_get("/campaigns/new", campaign_views.new_page)
+    r.add_post("/campaigns/new", campaign_views.create)
+    r.add_get(r"/campaigns/{campaign_id:\d+}", campaign_views.detail)
+    r.add_post(r"/campaigns/{campaign_id:\d+}/edit", campaign_views.edit)
+    r.add_post(r"/campaigns/{campaign_id:\d+}/test", campaign_views.test)
+    r.add_post(r"/campaigns/{campaign_id:\d+}/schedule", campaign_views.schedule)
+    r.add_post(r"/campaigns/{campaign_id:\d+}/cancel", campaign_views.cancel)
+    r.add_get("/dashboard", dashboard_views.dashboard)
+    r.add_get("/dashboard/targets", dashboard_views.targets)
+    r.add_get(r"/dashboard/{table}.csv", dashboard_views.table_csv)
     r.add_static("/static/", str(HERE / "static"), show_index=False)
     return app

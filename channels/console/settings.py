@@ -6,6 +6,8 @@ by ``ANSINH_CONSOLE_CONFIG``), then the environment, which wins:
     ANSINH_RASA_URL, ANSINH_RASA_TOKEN   Rasa's HTTP API and its --auth-token (the transcript is read there)
     ANSINH_CONSOLE_TELEGRAM_CHATS   JSON object {province: chat id} of the staff Telegram group per province
     ANSINH_DB_URL            the case database (cases/db.py)
+    ANSINH_EVENTS_URL        Rasa's event-broker database, read by the programme dashboard (default
+                             sqlite:///events.db, in the working directory, as endpoints.yml's event_broker)
 
 Office hours (``OfficeHours``) are weekly intervals in Vietnam time plus dated public holidays (Tết and the
 others, listed year by year in console.yml because the lunar dates move).
@@ -133,6 +135,7 @@ class Settings:
     office_hours: OfficeHours = field(default_factory=lambda: OfficeHours(weekly={}))
     telegram_staff_chats: Mapping[str, str] = field(default_factory=dict)
     first_reply: dt.timedelta = dt.timedelta(hours=4)  # working time within which staff answer a new case
+    events_url: str = "sqlite:///events.db"  # Rasa's event broker (outreach/metrics.py); missing: "chưa có dữ liệu"
 
     @property
     def secure_cookies(self) -> bool:
@@ -212,6 +215,7 @@ def load(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None, *
         office_hours=office_hours(block.get("office_hours")),
         telegram_staff_chats=chats,
         first_reply=dt.timedelta(hours=float(block.get("first_reply_working_hours", 4))),
+        events_url=env.get("ANSINH_EVENTS_URL") or block.get("events_url") or "sqlite:///events.db",
     )
     if env.get("ANSINH_CONSOLE_SECRET"):
         values["secret"] = env["ANSINH_CONSOLE_SECRET"]

@@ -128,7 +128,7 @@
   head.appendChild(title); head.appendChild(restart); head.appendChild(close);
 
   var confirmBox = el("div", {"class": "ansinh-confirm", "role": "group", "aria-labelledby": "ansinh-confirm-text", "hidden": ""});
-  var confirmText = el("p", {"id": "ansinh-confirm-text"}, "Xoá toàn bộ cuộc trò chuyện trên máy này và bắt đầu cuộc trò chuyện mới?");
+  var confirmText = el("p", {"id": "ansinh-confirm-text"}, "Xoá toàn bộ cuộc trò chuyện trên máy này và bắt đầu cuộc trò chuyện mới? Lời nhắc đã đăng ký trên trang này cũng sẽ dừng.");
   var confirmRow = el("div");
   var confirmYes = el("button", {"type": "button", "class": "ansinh-danger ansinh-confirm-yes"}, "Xoá và bắt đầu lại");
   var confirmNo = el("button", {"type": "button", "class": "ansinh-confirm-no"}, "Huỷ");
@@ -317,6 +317,8 @@
   restart.addEventListener("click", showConfirm);
   confirmNo.addEventListener("click", function () { hideConfirm(true); });
   confirmYes.addEventListener("click", function () {
+    // A shared device: the old session's reminders end with it (the server stops its web subscriptions).
+    if (socket && ready) socket.emit("session_end", {session_id: sessionId});
     transcript = []; outbox = []; inflight = null; reply = null;
     save("transcript", transcript); save("outbox", outbox);
     sessionId = newId(); save("session", sessionId);

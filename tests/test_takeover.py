@@ -489,10 +489,10 @@ def test_telegram_user_who_blocked_the_bot_is_undeliverable(stack):
 class Widget:
     """A socket.io client as the widget is one: session_request with its own id, user_uttered, bot_uttered."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, session_id: str = "") -> None:
         import socketio
 
-        self.session_id = uuid.uuid4().hex
+        self.session_id = session_id or uuid.uuid4().hex
         self.replies: "queue.Queue[dict]" = queue.Queue()
         self.confirmed = threading.Event()
         self.sio = socketio.Client(reconnection=False)
@@ -572,3 +572,50 @@ def test_widget_staff_message_from_the_other_replica_through_redis(stack, widget
         got = widget.drain(0.2)
     assert [m.get("text") for m in got] == ["Tin từ máy chủ B."]
     assert got[0]["quick_replies"][0]["payload"] == "/affirm"
+
+
+# --- outreach through the same channels ------------------------------------------------------------------------
+
+def test_a_web_visitor_subscribes_and_sees_the_reminder_at_the_next_visit_then_stops(stack):
+    """The newcomer's path: a quote in the widget, "Nhắc tôi đóng tiền", the clock, the next visit; then "dừng"."""
+    import asyncio
+
+    from cases.db import make_engine
+    from outreach.scheduler import Settings, _parse_at, run_once
+    from outreach.subscriptions import active
+
+    widget = Widget(stack["a"])
+    try:
+        assert "đồng" in widget.converse("thu nhập 3 triệu, hộ cận nghèo, đóng hằng tháng", "đồng")
+        assert "tháng nào" in widget.converse("/subscribe", "tháng nào")
+        assert "đồng ý" in widget.converse("/affirm", "đồng ý").lower()
+        done = widget.converse("/affirm", "Lần nhắc đầu")
+        first = re.search(r"Lần nhắc đầu: ngày (\d\d)/(\d\d)/(\d{4})", done)
+        assert first, done
+        widget.converse("/deny", "")
+    finally:
+        widget.close()
+    eng = make_engine(f"sqlite:///{stack['db']}")
+    try:
+        day = f"{first[3]}-{first[2]}-{first[1]}T09:00"
+        sent = []
+
+        async def must_not_send(*args):  # a web reminder waits for the visit; nothing goes through a platform
+            sent.append(args)
+            return "delivered", None
+
+        report = asyncio.run(run_once(eng, _parse_at(day), must_not_send, Settings(pause_seconds=0)))
+        assert report.statuses.get("waiting_visit") == 1 and sent == []
+        # The next visit: the same session id, a new connection (to the other replica).
+        again = Widget(stack["b"], session_id=widget.session_id)
+        again_session = again.session_id
+        try:
+            text = again.wait_text("Nhắc anh/chị", 10)
+            assert "hạn đóng BHXH tự nguyện" in text and "Dừng nhắc" in text
+            assert again.wait_text("Nhắc anh/chị", 1) == ""  # shown once
+            assert "đã dừng" in again.converse("dừng", "đã dừng")
+            assert active(eng, again_session) == []
+        finally:
+            again.close()
+    finally:
+        eng.dispose()

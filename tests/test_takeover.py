@@ -619,3 +619,31 @@ def test_a_web_visitor_subscribes_and_sees_the_reminder_at_the_next_visit_then_s
             again.close()
     finally:
         eng.dispose()
+
+
+def test_a_campaign_reaches_a_telegram_subscriber_through_the_relay_without_pausing(stack):
+    import asyncio
+
+    from cases.db import make_engine
+    from outreach import campaigns, subscriptions
+    from outreach.scheduler import Settings, _parse_at, relay_sender, run_once
+
+    port, bot_api, chat = stack["a"], stack["bot_api"], 771001
+    tg_converse(port, bot_api, chat, "lương tối thiểu vùng bao nhiêu", "Vùng I")  # a conversation exists
+    eng = make_engine(f"sqlite:///{stack['db']}")
+    try:
+        subscriptions.subscribe(eng, str(chat), "telegram", "news", "Tôi sẽ gửi tin khi chính sách thay đổi…")
+        subscriptions.keep_segment(eng, str(chat), "…", "telegram", province="Đà Nẵng", group="farmer")
+        cid = campaigns.create_campaign(eng, None, "Tin Đà Nẵng", "Tin thử cho nông dân Đà Nẵng.", {"province": "Đà Nẵng"})
+        campaigns.schedule(eng, cid, _parse_at("2030-01-02T09:00"), now_=_parse_at("2030-01-01T09:00"))
+        before = len(bot_api.sent(chat))
+        report = asyncio.run(run_once(eng, _parse_at("2030-01-02T09:30"), relay_sender(f"http://127.0.0.1:{port}", RASA_TOKEN),
+                                      Settings(pause_seconds=0)))
+        assert report.statuses == {"delivered": 1}, report
+        sent = bot_api.sent(chat)[before:]
+        assert [m["text"] for m in sent] == ["Tin thử cho nông dân Đà Nẵng."]
+        assert json.loads(sent[0]["reply_markup"])["inline_keyboard"][0][0] == {"callback_data": "/unsubscribe", "text": "Dừng nhắc"}
+        assert tracker(port, str(chat))["paused"] is False  # a notice does not hand the conversation to staff
+        assert "Vùng I" in tg_converse(port, bot_api, chat, "lương tối thiểu vùng bao nhiêu", "Vùng I")
+    finally:
+        eng.dispose()

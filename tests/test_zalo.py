@@ -197,6 +197,40 @@ async def test_a_refused_staff_reply_is_undeliverable_not_retried(api, tmp_path)
     assert len([c for c in api.calls if c[0] == "cs"]) == client.retries
 
 
+async def test_a_campaign_to_zalo_users_records_the_one_outside_the_window_with_its_reason(api, tmp_path):
+    from cases import db
+    from channels.takeover import deliver
+    from outreach import campaigns, subscriptions
+    from outreach.scheduler import Settings, _parse_at, run_once
+
+    url = f"sqlite:///{tmp_path}/cases.db"
+    db.upgrade(url)
+    eng = db.make_engine(url)
+    client, store = client_for(api, tmp_path, access="AT-1")
+    store.user_wrote("zin")
+    store.user_wrote("zold", at=dt.datetime.utcnow() - dt.timedelta(hours=72))
+    for user in ("zin", "zold"):
+        subscriptions.subscribe(eng, user, "zalo", "news", "…")
+    channels = [_Channel("zalo", ZaloOutput(client, store))]
+
+    async def send(channel, sender_id, text, buttons):
+        d = await deliver(channel, sender_id, text, buttons, channels)
+        return d.status, d.reason
+
+    cid = campaigns.create_campaign(eng, None, "Tin", "Tin chính sách mới.", {})
+    campaigns.schedule(eng, cid, _parse_at("2030-01-02T09:00"), now_=_parse_at("2030-01-01T09:00"))
+    report = await run_once(eng, _parse_at("2030-01-02T09:30"), send, Settings(pause_seconds=0))
+    assert report.statuses == {"delivered": 1, "undeliverable": 1}
+    assert api.to("zin") and api.to("zold") == []
+    with eng.connect() as conn:
+        from cases.schema import outreach_deliveries as t
+        rows = {r.key: (r.status, r.reason) for r in conn.execute(t.select())}
+    assert any(status == "undeliverable" and "48 giờ" in reason for status, reason in rows.values())
+    await run_once(eng, _parse_at("2030-01-02T10:30"), send, Settings(pause_seconds=0))
+    assert len(api.to("zin")) == 1  # not again, and the refused one is not retried
+    eng.dispose()
+
+
 class _Channel:
     """An input channel as Rasa lists it, giving the output channel under test."""
 

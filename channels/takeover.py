@@ -51,6 +51,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import reply_validation
+
 logger = logging.getLogger(__name__)
 
 PINNED_RASA = "3.6.21"
@@ -102,6 +104,8 @@ def installed() -> bool:
 
 
 install()
+# The other Rasa-side adapter rides on this module's import, which credentials.yml always makes.
+reply_validation.install()
 
 
 # --- delivery ---------------------------------------------------------------------------------------------

@@ -45,6 +45,9 @@ ONLY_ASKS_FOR_PERSON = re.compile(
     r"\b(?:gap|noi chuyen|ket noi|chuyen|noi may|can|xin|muon|goi)\b.*\b(?:can bo|nhan vien|nguoi|tu van vien|chuyen vien|admin|cong doan)\b"
 )
 # A Vietnamese phone number: mobile 0[35789]x xxx xxxx or +84..., landline 02x..., separators allowed.
+# Words that tell nothing of the matter ("số điện thoại của tôi là ...", "giúp em với ạ").
+FILLER = frozenset("so dien thoai sdt cua toi em minh anh chi la day nha nhe a voi giup giup do ho tro lien he goi lai "
+                   "nhanh duoc khong ko ban oi".split())
 PHONE = re.compile(r"(?<![\d+])(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 RATING = re.compile(r"^\s*([1-5])\s*(?:sao|diem|d|\*|/\s*5)?\s*[.!]*\s*$")
@@ -121,8 +124,9 @@ def tells_the_matter(text: str) -> bool:
     words = folded.split()
     if text.startswith("/") or len(words) < DESCRIPTION_MIN_WORDS:
         return False
-    rest = ONLY_ASKS_FOR_PERSON.sub(" ", folded)
-    return len(rest.split()) >= DESCRIPTION_MIN_WORDS // 2
+    rest = ONLY_ASKS_FOR_PERSON.sub(" ", EMAIL.sub(" ", PHONE.sub(" ", folded)))
+    content = [w for w in rest.split() if w.strip(",.!?") and w.strip(",.!?") not in FILLER]
+    return len(content) >= DESCRIPTION_MIN_WORDS // 2
 
 
 def _yes_no(yes: str, no: str) -> list:
@@ -152,8 +156,10 @@ def start(turn: "Turn", reply: "Reply", new_matter: bool = False) -> "Reply":
                     [registry().button("handoff_new_matter")])
     description = turn.text.strip()[:DESCRIPTION_MAX_CHARS] if tells_the_matter(turn.text) else None
     before = turn.state.topic if turn.state.topic not in (None, "human_handoff") else None
+    contact = contact_in(turn.text)  # "cho tôi gặp cán bộ, số tôi 09..." is not asked again
     reply.state.handover = {"step": "consent", "new_matter": bool(new_matter or (case and case.open)),
-                            "description": description, "tries": 0, "topic": before}
+                            "description": description, "tries": 0, "topic": before,
+                            **({"contact": contact, "contact_asked": True} if contact else {})}
     return _say(reply, "handoff.consent", turn, None, _yes_no("agree", "disagree"))
 
 

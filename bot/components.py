@@ -138,3 +138,9 @@ class SmallTalkRules(GraphComponent):
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
         return messages
+
+
+# Rasa-side adapters (channels/takeover.py: paused conversations still reach the action, which keeps the bot
+# silent while staff have them; channels/reply_validation.py: action replies validated with a validator built
+# once) are installed in every Rasa process that loads this pipeline, whichever channels credentials.yml lists.
+import channels.takeover  # noqa: E402,F401  pylint: disable=wrong-import-position

@@ -69,6 +69,7 @@ def alembic_config(url: Optional[str] = None, connection: Optional[Connection] =
     cfg.set_main_option("script_location", str(MIGRATIONS))
     # ConfigParser interpolation: a URL's % (e.g. an escaped password) must be doubled.
     cfg.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
+    cfg.attributes["url"] = database_url(url)  # wins over ANSINH_DB_URL in env.py
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg

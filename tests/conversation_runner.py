@@ -14,6 +14,7 @@ import sys
 import tempfile
 import unicodedata
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -87,11 +88,23 @@ class Parser:
         return self.loop.run_until_complete(self.agent.parse_message(text))
 
 
-def _case_database() -> None:
-    """Cases go to a throw-away SQLite file unless ANSINH_DB_URL names one (the action layer reads it)."""
-    if not os.environ.get("ANSINH_DB_URL"):
-        folder = Path(tempfile.mkdtemp(prefix="ansinh-conversations-"))
-        os.environ["ANSINH_DB_URL"] = f"sqlite:///{folder / 'cases.db'}"
+_CASES_URL: List[str] = []
+
+
+@contextmanager
+def _case_database():
+    """Cases go to one throw-away SQLite file for the run (ANSINH_DB_URL while a case runs, as the action
+    layer reads it), unless ANSINH_DB_URL already names one; the variable is put back afterwards."""
+    before = os.environ.get("ANSINH_DB_URL")
+    if not before:
+        if not _CASES_URL:
+            _CASES_URL.append(f"sqlite:///{Path(tempfile.mkdtemp(prefix='ansinh-conversations-')) / 'cases.db'}")
+        os.environ["ANSINH_DB_URL"] = _CASES_URL[0]
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("ANSINH_DB_URL", None)
 
 
 def run_case(case: Dict[str, Any], parser: Parser) -> CaseResult:
@@ -99,7 +112,11 @@ def run_case(case: Dict[str, Any], parser: Parser) -> CaseResult:
     database, pausing and resuming as Rasa would)."""
     from actions import actions as A
 
-    _case_database()
+    with _case_database():
+        return _run_case(case, parser, A)
+
+
+def _run_case(case: Dict[str, Any], parser: Parser, A) -> CaseResult:
     day = dt.date.fromisoformat(str(case.get("date", DEFAULT_DAY)))
     state = DialogueState()
     sender = f"case-{uuid.uuid4().hex[:12]}"

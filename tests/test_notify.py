@@ -15,6 +15,7 @@ from aiohttp import web
 
 from actions import store
 from actions.actions import LIMITER, ActionRespond
+from cases import repository as repo
 from channels import notify
 from tests.servers import assistant
 from tests.test_actions import run, tracker
@@ -67,13 +68,16 @@ def configured(monkeypatch, tmp_path, bot_api):
 
 
 def ask_for_staff(sender, province_text="tôi ở Tây Ninh"):
-    """A wage question naming the province, then a request for staff with a phone number; the replies."""
+    """A wage question naming the province, a request for staff with a phone number, consent and the one-line
+    description (actions/handover.py); the replies to the last step, which opens the case."""
     respond = ActionRespond()
     first = f"{province_text}, công ty nợ lương 3 tháng"
-    _, slots, _ = run(respond, tracker(first, "wage_arrears", sender=sender))
-    second = f"cho tôi gặp cán bộ, số tôi {PHONE}"
-    events = [{"event": "user", "text": first, "input_channel": "rest"}, {"event": "user", "text": second, "input_channel": "rest"}]
-    texts, slots, _ = run(respond, tracker(second, "human_handoff", slots=slots, sender=sender, events=events))
+    events = [{"event": "user", "text": first, "input_channel": "rest"}]
+    _, slots, _ = run(respond, tracker(first, "wage_arrears", sender=sender, events=list(events)))
+    for text, intent in ((f"cho tôi gặp cán bộ, số tôi {PHONE}", "human_handoff"), ("/affirm", "affirm"),
+                         ("chủ xưởng nợ lương tôi ba tháng", "wage_arrears")):
+        events.append({"event": "user", "text": text, "input_channel": "rest"})
+        texts, slots, _ = run(respond, tracker(text, intent, slots=slots, sender=sender, events=list(events)))
     return texts, slots
 
 
@@ -135,9 +139,10 @@ def test_a_request_added_to_the_open_case_sends_nothing(bot_api):
     ask_for_staff("tg-twice")
     assert notify.wait_idle(30)
     assert len(sent_messages(bot_api)) == 1
+    repo.set_status(store.engine(), 1, "bot")  # staff handed it back to the bot: the case is still open
     texts, _, _ = run(ActionRespond(), tracker("tôi muốn gặp cán bộ lần nữa", "human_handoff", sender="tg-twice",
                                             slots={"province": "Tây Ninh"}))
-    assert "mã hồ sơ 1" in texts[0]  # the same case, extended
+    assert "hồ sơ số 1" in texts[0]  # the same case, extended
     assert notify.wait_idle(30)
     assert len(sent_messages(bot_api)) == 1
     assert len(store.open_cases()) == 1
@@ -211,17 +216,21 @@ def test_end_to_end_over_telegram_one_announcement_per_case(tmp_path, bot_api, m
         assert post(port, text_update(1, user, "tôi ở Tây Ninh, công ty nợ lương 3 tháng rồi"))[0] == 200
         bot_api.wait_for(user, 1)
         assert post(port, text_update(2, user, f"cho tôi gặp cán bộ, số điện thoại của tôi là {PHONE}"))[0] == 200
+        bot_api.wait_for(user, 2)  # consent asked
+        assert post(port, text_update(3, user, "đồng ý"))[0] == 200
+        bot_api.wait_for(user, 3)  # the one-line description asked
+        assert post(port, text_update(4, user, "chủ xưởng nợ lương ba tháng"))[0] == 200
         staff = bot_api.wait_for(CHAT, 1)
         replies = bot_api.sent(user)
-        assert any("mã hồ sơ 1" in r["text"] for r in bot_api.wait_for(user, 2))
+        assert any("mã hồ sơ 1" in r["text"] for r in bot_api.wait_for(user, 4))
         assert len(staff) == 1
         assert f"{BASE}/cases/1" in staff[0]["text"] and "Tây Ninh" in staff[0]["text"] and "Telegram" in staff[0]["text"]
         assert_nothing_personal(staff[0]["text"])
-        # The same person asks again: their open case grows, no second announcement.
+        # The same person asks again while the case waits for staff: it goes onto the case (the bot is paused
+        # and silent), no second announcement.
         before = len(bot_api.sent(user))
-        assert post(port, text_update(3, user, "tôi muốn gặp cán bộ"))[0] == 200
-        again = bot_api.wait_for(user, before + 1)
-        assert any("mã hồ sơ 1" in r["text"] for r in again[before:]), again[before:]
+        assert post(port, text_update(5, user, "tôi muốn gặp cán bộ"))[0] == 200
         time.sleep(3)
-        assert len(bot_api.sent(CHAT)) == 1
+        assert len(bot_api.sent(user)) == before and len(bot_api.sent(CHAT)) == 1
+        assert "tôi muốn gặp cán bộ" in [m["text"] for m in repo.messages(store.engine(f"sqlite:///{tmp_path}/cases.db"), 1)]
         assert replies and TOKEN in bot_api.tokens

@@ -26,7 +26,9 @@ OPTS = dict(
 
 
 def _url() -> str:
-    return os.environ.get("ANSINH_DB_URL") or config.get_main_option("sqlalchemy.url") or "sqlite:///ansinh.db"
+    """The URL cases.db.alembic_config was given; else (the alembic command line) ANSINH_DB_URL, the ini file."""
+    return (config.attributes.get("url") or os.environ.get("ANSINH_DB_URL") or config.get_main_option("sqlalchemy.url")
+            or "sqlite:///ansinh.db")
 
 
 def run_migrations_offline() -> None:

@@ -35,6 +35,18 @@ def _postgres_database():
     return conn, name
 
 
+AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def _drain_events_queue() -> int:
+    import asyncio
+
+    from outreach import events_consumer as C
+
+    eng = C.engine("sqlite://")
+    return asyncio.run(C.consume(eng, AMQP, "rasa_events", idle_timeout=1))
+
+
 @pytest.mark.production
 def test_production_configuration_keeps_the_conversation_across_a_restart(tmp_path):
     import psycopg2
@@ -48,7 +60,9 @@ def test_production_configuration_keeps_the_conversation_across_a_restart(tmp_pa
             "ANSINH_DB_URL": f"postgresql://postgres@127.0.0.1:5432/{db}",
             "DB_HOST": "127.0.0.1", "DB_PORT": "5432", "DB_NAME": db, "DB_USER": "postgres", "DB_PASSWORD": "",
             "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "3",
+            "RABBITMQ_HOST": "127.0.0.1", "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest",
         }
+        queue_drained = _drain_events_queue()  # events of earlier runs are not this run's
         with action_server(tmp_path, env) as aport:
             env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{aport}/webhook"
             endpoints = ROOT / "endpoints.production.yml"
@@ -61,13 +75,27 @@ def test_production_configuration_keeps_the_conversation_across_a_restart(tmp_pa
                 assert "hằng tháng, 3 tháng" in second
                 third = text_of(say(port, "worker-1", "hằng tháng"))
                 assert "528.000 đồng" in third
-                assert "mã hồ sơ" in text_of(say(port, "worker-1", "cho tôi gặp người thật"))
+                assert "đồng ý" in text_of(say(port, "worker-1", "cho tôi gặp người thật, số tôi 0912345678"))
+                assert "tóm tắt" in text_of(say(port, "worker-1", "đồng ý"))
+                assert "tỉnh" in text_of(say(port, "worker-1", "chủ nợ lương tôi hai tháng"))
+                assert "mã hồ sơ" in text_of(say(port, "worker-1", "Bắc Ninh"))
         with psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname=db) as conn:
             cur = conn.cursor()
             cur.execute("select count(*) from events where sender_id = 'worker-1'")
             assert cur.fetchone()[0] >= 6
             cur.execute("select count(*) from handoff_cases")
             assert cur.fetchone()[0] == 1
+        # The event stream went through RabbitMQ: the consumer stores it, the phone number masked.
+        import asyncio
+
+        from cases.repository import sender_hash
+        from outreach import events_consumer as C
+
+        events_db = C.engine(f"sqlite:///{tmp_path}/events.db")
+        asyncio.run(C.consume(events_db, AMQP, "rasa_events", idle_timeout=5))
+        with events_db.connect() as conn:
+            rows = [r.data for r in conn.execute(C.events.select().where(C.events.c.sender_id == sender_hash("worker-1")))]
+        assert len(rows) >= 6 and not any("0912345678" in r for r in rows) and queue_drained >= 0
     finally:
         admin.cursor().execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'")
         admin.cursor().execute(f"DROP DATABASE IF EXISTS {db}")

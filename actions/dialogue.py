@@ -435,8 +435,9 @@ def route(turn: Turn) -> Reply:
         return show_basis(turn, reply)
     if topic and topic.does == "cancel" and (not in_handover or len(fold(text).split()) <= PLACE_ONLY_WORDS):
         return cancel(topic, turn, reply)
-    if subscribing.stops(turn) and (turn.subscribed or turn.intent == "unsubscribe"):
-        return subscribing.stop(turn, reply)  # "dừng", "stop": every reminder ends, whatever was in progress
+    if subscribing.stops(turn):
+        # "dừng", "stop": every reminder ends, whatever was in progress (without any, the user hears so).
+        return subscribing.stop(turn, reply)
     if in_handover == "erase":
         return handover.erase_step(turn, reply)
     if in_handover == "withdraw":

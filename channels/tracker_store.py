@@ -1,0 +1,121 @@
+"""Rasa's SQL tracker store without the re-reads: what a message costs the store is one read and one write.
+
+Rasa 3.6's ``SQLTrackerStore`` does, for every message it saves, beyond the one read that loads the conversation:
+
+- ``stream_events`` (whenever an event broker is set, as ours always is): reads the whole session again
+  and rebuilds a tracker from it, only to learn how many of the tracker's events are new;
+- ``_additional_events``: counts the session's rows, for the same number;
+- one INSERT per new event (five to eight a message).
+
+The conversation is held under the lock store's lock from the read to the write (Rasa's processor, its HTTP
+API and our relay all take it), so the number of the tracker's events already stored is known at the read:
+it is kept on the tracker (``STORED``) and used by both. A tracker that was not read through this store (a
+new conversation, a full history, one with ``max_event_history``), or whose events are fewer than the
+number kept, falls back to Rasa's own way. What is stored and what is published are unchanged: the
+tests compare both with Rasa's store event by event (tests/test_tracker_store.py).
+
+On SQLite (the embedded default) the file is put in write-ahead-log mode: a commit writes the log once
+instead of the journal and the database, and readers do not wait for the writer. Synchronous stays
+FULL, so a commit that returned is on disk.
+
+Used through Rasa's documented extension point for custom tracker stores: ``type:
+channels.tracker_store.AnSinhTrackerStore`` in endpoints.yml, with SQLTrackerStore's own settings.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from typing import Any, Iterator, List, Optional, Text
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+# It overrides SQLTrackerStore's private ``_additional_events`` and rewrites ``save``: checked against this
+# Rasa's code (rasa/core/tracker_store.py), refused on any other until it is checked again.
+PINNED_RASA = "3.6.21"
+
+
+def check_version(version: str) -> None:
+    if version != PINNED_RASA:
+        raise RuntimeError(
+            f"channels.tracker_store.AnSinhTrackerStore rewrites Rasa {PINNED_RASA}'s SQLTrackerStore.save and "
+            f"_additional_events; this is Rasa {version}: compare them with that version's, then update the store "
+            f"(or use Rasa's `type: SQL` in the endpoints file meanwhile)")
+
+# Attribute on a tracker read (or saved) by this store: how many of its events are in the database.
+STORED = "_ansinh_events_stored"
+
+
+def stored_count(tracker: DialogueStateTracker) -> Optional[int]:
+    """The number of ``tracker``'s events known to be stored, or None when it cannot be trusted."""
+    count = getattr(tracker, STORED, None)
+    if count is None or getattr(tracker, "_max_event_history", None) or count > len(tracker.events):
+        return None
+    return count
+
+
+class AnSinhTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` that reads a conversation once per message (see the module's docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        import rasa
+
+        check_version(rasa.__version__)
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            import sqlalchemy as sa
+
+            @sa.event.listens_for(self.engine, "connect")
+            def _write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=FULL")
+                cursor.close()
+
+            self.engine.dispose()  # connections made before the listener get the pragmas on reconnect
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, STORED, len(tracker.events))
+        return tracker
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        if self.event_broker is None:
+            return None
+        count = stored_count(tracker)
+        if count is None:
+            return await super().stream_events(tracker)
+        new_events: List[Event] = list(itertools.islice(tracker.events, count, len(tracker.events)))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        count = stored_count(tracker)
+        if count is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, count, len(tracker.events))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's ``save``, the new events written in one statement (executemany keeps their order, so their
+        ids ascend as Rasa's reads expect) instead of one INSERT each."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [event_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+        setattr(tracker, STORED, len(tracker.events))
+        logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+
+def event_row(sender_id: Text, event: Event) -> dict:
+    """The ``events`` row of one event, as Rasa's ``SQLTrackerStore.save`` writes it."""
+    data = event.as_dict()
+    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"), "data": json.dumps(data)}

@@ -1,0 +1,214 @@
+"""channels.tracker_store.AnSinhTrackerStore against Rasa's own SQLTrackerStore, on SQLite and the machine's
+PostgreSQL (a throw-away database each): the same conversations give the same rows and the same published
+events, in fewer statements; trackers it did not read fall back to Rasa's way; other Rasa versions refused.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionExecuted, BotUttered, Restarted, SessionStarted, SlotSet,
+                                     UserUttered)
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from channels import tracker_store as ts
+from tests.databases import throwaway_postgres
+
+ROOT = Path(__file__).resolve().parents[1]
+DOMAIN = Domain.load(str(ROOT / "domain"))
+
+
+class ListBroker(EventBroker):
+    """An event broker that keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.published: List[Dict[str, Any]] = []
+
+    def publish(self, event: Dict[str, Any]) -> None:
+        self.published.append(event)
+
+    def is_ready(self) -> bool:
+        return True
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """Two empty databases of one kind (one per store), as SQLTrackerStore settings."""
+    if request.param == "sqlite":
+        yield [dict(dialect="sqlite", db=str(tmp_path / f"{name}.db")) for name in ("rasa", "ours")]
+        return
+    with throwaway_postgres() as first, throwaway_postgres() as second:
+        yield [_pg_settings(first), _pg_settings(second)]
+
+
+def _pg_settings(url: str) -> Dict[str, Any]:
+    parsed = sa.engine.make_url(url)
+    return dict(dialect="postgresql", host=parsed.host, port=parsed.port, db=parsed.database,
+                username=parsed.username)
+
+
+def turn(tracker: DialogueStateTracker, text: str, n: int) -> None:
+    """What one message adds to a conversation."""
+    parse = {"intent": {"name": "greet", "confidence": 0.9}, "entities": [], "text": text}
+    for event in (UserUttered(text, parse["intent"], parse_data=parse, timestamp=1000.0 + n),
+                  ActionExecuted("action_respond", timestamp=1000.1 + n),
+                  SlotSet("conversation_state", {"topic": "greet", "turn": n}, timestamp=1000.2 + n),
+                  BotUttered(f"Chào anh/chị ({n})", {"buttons": [{"title": "Xem thêm", "payload": "/more_detail"}]},
+                             timestamp=1000.3 + n),
+                  ActionExecuted("action_listen", timestamp=1000.4 + n)):
+        tracker.update(event)
+
+
+async def conversation(store: TrackerStore, sender: str) -> None:
+    """A new conversation, six messages, a restart, a new session, two more: each message read and saved."""
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    for event in (ActionExecuted("action_session_start", timestamp=999.0), SessionStarted(timestamp=999.1),
+                  ActionExecuted("action_listen", timestamp=999.2)):
+        tracker.update(event)
+    await store.save(tracker)  # a new tracker: not read through the store
+    for n in range(6):
+        tracker = await store.retrieve(sender)
+        turn(tracker, f"tin nhắn {n} của {sender}", n)
+        await store.save(tracker)
+    tracker = await store.retrieve(sender)
+    tracker.update(Restarted(timestamp=1100.0))
+    await store.save(tracker)
+    tracker = await store.retrieve(sender)
+    for event in (ActionExecuted("action_session_start", timestamp=1200.0), SessionStarted(timestamp=1200.1),
+                  ActionExecuted("action_listen", timestamp=1200.2)):
+        tracker.update(event)
+    await store.save(tracker)
+    for n in range(6, 8):
+        tracker = await store.retrieve(sender)
+        turn(tracker, f"tin nhắn {n} của {sender}", n)
+        await store.save(tracker)
+
+
+def rows(store: SQLTrackerStore) -> List[tuple]:
+    with store.engine.connect() as conn:
+        found = conn.execute(sa.text(
+            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id")).all()
+    return [(s, t, ts_, i, a, json.loads(d)) for s, t, ts_, i, a, d in found]
+
+
+def counting(store: SQLTrackerStore) -> List[int]:
+    statements = [0]
+
+    @sa.event.listens_for(store.engine, "before_cursor_execute")
+    def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "events" in statement:  # not PostgreSQL's schema check, the same for both stores
+            statements[0] += 1
+
+    return statements
+
+
+def test_same_rows_and_events_as_rasas_store_in_fewer_statements(database):
+    theirs, ours = ListBroker(), ListBroker()
+    rasa_store = SQLTrackerStore(domain=DOMAIN, event_broker=theirs, **database[0])
+    our_store = ts.AnSinhTrackerStore(domain=DOMAIN, event_broker=ours, **database[1])
+    rasa_statements, our_statements = counting(rasa_store), counting(our_store)
+
+    async def run(store: TrackerStore) -> None:
+        for sender in ("an", "binh"):
+            await conversation(store, sender)
+
+    asyncio.run(run(rasa_store))
+    asyncio.run(run(our_store))
+    ours_n, theirs_n = our_statements[0], rasa_statements[0]
+
+    assert rows(our_store) == rows(rasa_store)
+    assert len(rows(our_store)) == 2 * (3 + 6 * 5 + 1 + 3 + 2 * 5)
+    assert ours.published == theirs.published and len(ours.published) == len(rows(our_store))
+    # Rasa's store: a read, a second read for the broker, a count and the INSERTs (one per event on SQLite, one
+    # batch on PostgreSQL), each message. Ours: the read and one INSERT; Rasa's way for a new tracker's first save.
+    retrieves, saves = 2 * 10, 2 * 11
+    assert ours_n <= retrieves + saves + 2 * 2
+    assert theirs_n >= 1.8 * ours_n
+
+    async def latest(store: TrackerStore) -> List[str]:
+        tracker = await store.retrieve("an")
+        return [e.type_name for e in tracker.events]
+
+    assert asyncio.run(latest(our_store)) == asyncio.run(latest(rasa_store))
+    assert asyncio.run(latest(our_store))[:2] == ["session_started", "action"]
+
+
+def test_a_tracker_it_did_not_read_is_saved_the_way_rasa_does(database):
+    store = ts.AnSinhTrackerStore(domain=DOMAIN, **database[1])
+
+    async def run() -> List[str]:
+        await conversation(store, "chi")
+        # A full history (every session), then a new event: the count is not known, Rasa's count decides.
+        full = await store.retrieve_full_tracker("chi")
+        assert ts.stored_count(full) is None
+        full.update(BotUttered("Một tin nữa", timestamp=1300.0))
+        await store.save(full)
+        # A copy of the events rebuilt elsewhere (the HTTP API's "replace events") falls back the same way.
+        rebuilt = DialogueStateTracker.from_dict("chi", [e.as_dict() for e in (await store.retrieve("chi")).events],
+                                                 DOMAIN.slots)
+        rebuilt.update(BotUttered("Và một tin nữa", timestamp=1301.0))
+        await store.save(rebuilt)
+        return [r[1] for r in rows(store)]
+
+    types = asyncio.run(run())
+    # A full tracker holds events of the earlier session, which Rasa's count (this session's rows) does not
+    # match: what its way stores then is what Rasa's own store stores, checked against it here.
+    reference = SQLTrackerStore(domain=DOMAIN, **database[0])
+
+    async def reference_run() -> List[str]:
+        await conversation(reference, "chi")
+        full = await reference.retrieve_full_tracker("chi")
+        full.update(BotUttered("Một tin nữa", timestamp=1300.0))
+        await reference.save(full)
+        rebuilt = DialogueStateTracker.from_dict(
+            "chi", [e.as_dict() for e in (await reference.retrieve("chi")).events], DOMAIN.slots)
+        rebuilt.update(BotUttered("Và một tin nữa", timestamp=1301.0))
+        await reference.save(rebuilt)
+        return [r[1] for r in rows(reference)]
+
+    assert types == asyncio.run(reference_run())
+    assert types[-1] == "bot"
+
+
+def test_a_tracker_with_fewer_events_than_counted_is_not_trusted():
+    tracker = DialogueStateTracker("dung", DOMAIN.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    setattr(tracker, ts.STORED, 5)
+    assert ts.stored_count(tracker) is None
+    setattr(tracker, ts.STORED, 1)
+    assert ts.stored_count(tracker) == 1
+
+
+def test_sqlite_file_is_in_write_ahead_log_mode_and_synchronous(tmp_path):
+    store = ts.AnSinhTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_endpoints_use_it_through_rasas_custom_store_type(tmp_path):
+    from rasa.core.tracker_store import create_tracker_store
+    import yaml
+
+    for name in ("endpoints.yml", "endpoints.production.yml"):
+        config = yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))["tracker_store"]
+        assert config["type"] == "channels.tracker_store.AnSinhTrackerStore", name
+    settings = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))["tracker_store"]
+    settings["db"] = str(tmp_path / "rasa.db")
+    store = create_tracker_store(EndpointConfig(**settings), DOMAIN)
+    inner = getattr(store, "_tracker_store", store)
+    assert isinstance(inner, ts.AnSinhTrackerStore)
+
+
+def test_another_rasa_version_is_refused():
+    ts.check_version(ts.PINNED_RASA)
+    with pytest.raises(RuntimeError, match="3.7.0"):
+        ts.check_version("3.7.0")

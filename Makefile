@@ -106,6 +106,7 @@ eval: $(MODEL)
 bench: $(MODEL)
 	$(BIN)/python benchmarks/bench_parse.py
 	$(BIN)/python benchmarks/bench_webhooks.py
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf models results reports $(STAMPS) rasa.db ansinh.db

@@ -59,6 +59,12 @@ def stored_count(tracker: DialogueStateTracker) -> Optional[int]:
     return count
 
 
+def unsaved(tracker: DialogueStateTracker) -> Optional[List[Event]]:
+    """The events of ``tracker`` not yet stored, or None when the stored count is not known."""
+    count = stored_count(tracker)
+    return None if count is None else list(itertools.islice(tracker.events, count, len(tracker.events)))
+
+
 class AnSinhTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` that reads a conversation once per message (see the module's docstring)."""
 
@@ -88,17 +94,14 @@ class AnSinhTrackerStore(SQLTrackerStore):
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         if self.event_broker is None:
             return None
-        count = stored_count(tracker)
-        if count is None:
+        new_events = unsaved(tracker)
+        if new_events is None:
             return await super().stream_events(tracker)
-        new_events: List[Event] = list(itertools.islice(tracker.events, count, len(tracker.events)))
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        count = stored_count(tracker)
-        if count is None:
-            return super()._additional_events(session, tracker)
-        return itertools.islice(tracker.events, count, len(tracker.events))
+        new_events = unsaved(tracker)
+        return iter(new_events) if new_events is not None else super()._additional_events(session, tracker)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's ``save``, the new events written in one statement (executemany keeps their order, so their

@@ -43,7 +43,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,10 +53,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from knowledge.text import fold  # noqa: E402
+from tests.conversation_runner import load_cases  # noqa: E402
 from tests.servers import BIN, MODEL, RASA_TOKEN, TEST_DAY, _env, api_url, free_port, wait_http  # noqa: E402
 
 REPORTS = ROOT / "reports"
-CONVERSATIONS = ROOT / "tests" / "conversations"
 RASA_VERSION = subprocess.run([str(BIN / "python"), "-c", "import rasa; print(rasa.__version__)"],
                               capture_output=True, text=True).stdout.strip() or "unknown"
 BARE_DIR = Path(tempfile.gettempdir()) / f"ansinh-bench-bare-{RASA_VERSION}"
@@ -66,26 +66,25 @@ BENCH_DB = "ansinh_bench"
 BENCH_QUEUE = "ansinh_bench_events"
 REDIS_DB = "6"
 CLK = os.sysconf("SC_CLK_TCK")
-MARKS = re.compile(r"[\u0300-\u036f]")
 
 
 # --- the workload ---------------------------------------------------------------------------------------------
 
 def has_diacritics(text: str) -> bool:
-    return "đ" in text.lower() or bool(MARKS.search(unicodedata.normalize("NFD", text)))
+    return fold(text) != text.lower()
 
 
-def load_conversations(directory: Path = CONVERSATIONS) -> List[List[str]]:
-    """The user turns of every case, as conversations. Turns starting with "/" are kept only when they are
-    intent payloads ("/intent" or "/intent{...}"), which both channels accept as button presses."""
+def load_conversations() -> List[List[str]]:
+    """The user turns of every conversation case (tests.conversation_runner.load_cases), as conversations.
+    Turns starting with "/" are kept only when they are intent payloads ("/intent" or "/intent{...}"), which
+    both channels accept as button presses."""
     payload = re.compile(r"^/[A-Za-z_][\w]*(\{.*\})?$", re.S)
     conversations = []
-    for path in sorted(directory.glob("*.yml")):
-        for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            turns = [str(t["user"]) for t in case.get("turns", []) if "user" in t]
-            turns = [t for t in turns if not t.startswith("/") or payload.match(t)]
-            if turns:
-                conversations.append(turns)
+    for case in load_cases():
+        turns = [str(t["user"]) for t in case.get("turns", []) if "user" in t]
+        turns = [t for t in turns if not t.startswith("/") or payload.match(t)]
+        if turns:
+            conversations.append(turns)
     return conversations
 
 

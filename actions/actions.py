@@ -79,6 +79,7 @@ class ActionRespond(Action):
             today=day,
             ranking=list(latest.get("intent_ranking") or []),
             segments=list(latest.get("segments") or []),
+            question=latest.get("question"),
             case=case_of(tracker.sender_id),
             paused=paused,
             channel=channel_of(tracker),

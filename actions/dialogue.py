@@ -47,6 +47,7 @@ class Turn:
     today: dt.date
     ranking: List[Dict[str, Any]] = field(default_factory=list)  # the classifier's intents, best first
     segments: List[Dict[str, Any]] = field(default_factory=list)  # the questions of a message asking several
+    question: Optional[Dict[str, Any]] = None  # a story's asking sentences, classified without the story
     case: Optional[CaseInfo] = None  # the person's open (else latest) case for union staff
     paused: bool = False  # the conversation is paused (Rasa's ConversationPaused): people answer, not the bot
     channel: str = "unknown"  # the channel the user writes in (its limits are said at opt-in)
@@ -67,6 +68,7 @@ class Reply:
     resume: bool = False  # the bot answers again (ConversationResumed)
     silent: bool = False  # staff have the conversation: nothing is said, the message goes onto the case
     outreach_request: Optional[subscribing.OutreachRequest] = None  # subscribe / unsubscribe, for the action layer
+    guessed: bool = False  # the answer is the best guess at a message the classifier was unsure of
 
     def say(self, text: str, buttons: Optional[List[Button]] = None) -> "Reply":
         self.messages.append(Message(text, list(buttons or [])))
@@ -273,6 +275,18 @@ def likely_topics(turn: Turn) -> List[Topic]:
     return found[:CLARIFY_MAX_TOPICS]
 
 
+QUESTION_MIN_CONFIDENCE = 0.5  # a story's question read alone, trusted over the unsure reading of the whole
+
+
+def question_topic(turn: Turn) -> Optional[Topic]:
+    """The answer topic of a long message's asking sentences, when the classifier was sure of them."""
+    q = turn.question or {}
+    topic = registry().topics.get(q.get("intent") or "")
+    if topic and topic.own_intent and topic.does == "answer" and (q.get("confidence") or 0) >= QUESTION_MIN_CONFIDENCE:
+        return topic
+    return None
+
+
 GUESS_MIN_CONFIDENCE = 0.15  # a best guess worth answering, with the other likely topics offered beside it
 GUESS_MIN_WORDS = 8  # only for a real question (a long message), never for a short fragment
 
@@ -283,10 +297,17 @@ def fallback(turn: Turn, reply: Reply, told: Optional[Mapping[str, Any]] = None)
     about the person if it told something ("mẹ em 58t", "e đang có bầu": kept for the question to come)."""
     reg = registry()
     likely = likely_topics(turn)
-    best = next((r for r in turn.ranking if r.get("name") == (likely[0].key if likely else None)), None)
+    asked = question_topic(turn)
+    if asked:
+        # The story left the classifier unsure; its question, read alone, did not.
+        likely = [asked] + [t for t in likely if t != asked]
+        best = {"name": asked.key, "confidence": turn.question["confidence"]}
+    else:
+        best = next((r for r in turn.ranking if r.get("name") == (likely[0].key if likely else None)), None)
     if likely and best and best.get("confidence", 0) >= GUESS_MIN_CONFIDENCE and len(fold(turn.text).split()) >= GUESS_MIN_WORDS \
             and not turn.text.startswith("/"):
         answer_topic(likely[0], turn, reply, answer_inputs(turn, turn.state.situation, known_inputs(turn.state.situation, turn.today)))
+        reply.guessed = True
         others = [reg.button(t.key) for t in likely[1:]]
         if others:
             reply.say(compose.say(reg.message("other_topics"), turn.today), others + [reg.button("human_handoff")])
@@ -337,7 +358,8 @@ def respond(turn: Turn) -> Reply:
     topics = several_questions(turn)
     if not topics:
         return reply
-    if reply.topic in {t.key for t in topics}:
+    if reply.topic in {t.key for t in topics} or (turn.intent == "nlu_fallback" and reply.guessed):
+        # One of the questions answered first, or a guess at the whole story: each question briefly.
         return answer_several(topics, turn, Reply(state=DialogueState.from_dict(turn.state.to_dict())))
     # A calculation (or referral) answered one of the questions: the others briefly under it.
     done = intents_answered(reply)

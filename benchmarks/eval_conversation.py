@@ -107,7 +107,8 @@ def ask(parser, text):
     parsed = parser.parse(text)
     intent = (parsed.get("intent") or {}).get("name") or "nlu_fallback"
     reply = respond(Turn(intent, text, list(parsed.get("entities") or []), DialogueState(), DAY,
-                         list(parsed.get("intent_ranking") or []), list(parsed.get("segments") or [])))
+                         list(parsed.get("intent_ranking") or []), list(parsed.get("segments") or []),
+                         question=parsed.get("question")))
     return intent, reply
 
 

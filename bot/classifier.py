@@ -7,7 +7,10 @@ macro-F1 on our data (``make eval``). Probabilities stay calibrated enough for `
 
 It also reads a message that asks several things ("đóng bao nhiêu và đăng ký ở đâu?"): the message is cut
 where a question ends or a new one begins, each part is classified on its own tokens' features, and the
-parts that are confidently different topics are reported as ``segments`` beside the intent.
+parts that are confidently different topics are reported as ``segments`` beside the intent. A story
+followed by its question ("tôi làm ở công ty từ 2019 … xin hỏi tôi có được hỗ trợ không?") also gets
+``question``: the intent of its asking sentences read on their own, which the dialogue answers when the
+whole story leaves the classifier unsure.
 
 Referenced in config.yml as ``bot.classifier.TfidfLogisticRegressionClassifier``.
 """
@@ -38,6 +41,7 @@ logger = logging.getLogger(__name__)
 IDF_FILE = "idf.npy"
 MODEL_FILE = "classifier.skops"
 SEGMENTS = "segments"
+QUESTION = "question"
 # Words that open a new question after another one ("... và đăng ký ở đâu?").
 QUESTION_JOINERS = {"va", "con", "ngoai ra", "them nua", "voi lai", "hoi them", "cho hoi them", "rieng"}
 # Punctuation that may end a question (a part counts only if it asks something: is_question).
@@ -113,39 +117,57 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
             return messages
         messages = super().process(messages)
         for message in messages:
-            parts = self.segments(message)
-            if parts:
-                message.set(SEGMENTS, parts, add_to_output=True)
+            self.read_parts(message)
         return messages
 
     def probabilities(self, X_lemmas: csr_matrix, texts: List[str]) -> np.ndarray:
         """The intents' probabilities per row of weighted lemma features (``texts``: the rows' text)."""
         return self.clf.predict_proba(X_lemmas)
 
-    def segments(self, message: Message) -> List[Dict[str, Any]]:
-        """The questions of a message that asks several, each with its intent; [] for one question."""
+    def read_parts(self, message: Message) -> None:
+        """Sets ``segments`` (the questions of a message that asks several) and ``question`` (the intent of
+        the asking sentences of a story, read without the story) when the message has several parts."""
+        parts, question = self.parts(message)
+        if parts:
+            message.set(SEGMENTS, parts, add_to_output=True)
+        if question:
+            message.set(QUESTION, question, add_to_output=True)
+
+    def parts(self, message: Message) -> tuple:
         tokens = message.get(TOKENS_NAMES[TEXT]) or []
         sequence = message.get_sparse_features(attribute=TEXT)[0]
         text = message.get(TEXT) or ""
         if sequence is None or len(tokens) < 2 * self.config.get("min_segment_tokens", 2):
-            return []
+            return [], None
         spans = split_questions(text, tokens, self.config.get("min_segment_tokens", 2))
         if len(spans) < 2:
-            return []
+            return [], None
         rows = csr_matrix(sequence.features)
-        X = weigh(csr_matrix(np.vstack([np.asarray(rows[a:b].sum(axis=0)) for a, b in spans])), self.idf)
+        sums = [np.asarray(rows[a:b].sum(axis=0)) for a, b in spans]
         texts = [text[tokens[a].start:tokens[b - 1].end] for a, b in spans]
         found = []
-        for (a, b), part, proba in zip(spans, texts, self.probabilities(X, texts)):
+        for (a, b), part, proba in zip(spans, texts, self.probabilities(weigh(csr_matrix(np.vstack(sums)), self.idf), texts)):
             best = int(np.argmax(proba))
             found.append({"text": part, "start": tokens[a].start, "end": tokens[b - 1].end,
                           "intent": str(self.clf.classes_[best]), "confidence": float(proba[best])})
-        threshold = self.config.get("segment_threshold", 0.5)
         logger.debug("segments of %r: %s", text, found)
-        questions = [f for f in found if f["confidence"] >= threshold and is_question(text, f)]
+        asking = [i for i, f in enumerate(found) if is_question(text, f)]
+        question = None
+        if asking and len(asking) < len(found):
+            # A story, then what it asks: the asking sentences together, without the story around them.
+            joined = " ".join(texts[i] for i in asking)
+            proba = self.probabilities(weigh(csr_matrix(sum(sums[i] for i in asking)), self.idf), [joined])[0]
+            best = int(np.argmax(proba))
+            question = {"text": joined, "intent": str(self.clf.classes_[best]), "confidence": float(proba[best])}
+        threshold = self.config.get("segment_threshold", 0.5)
+        questions = [found[i] for i in asking if found[i]["confidence"] >= threshold]
         if len({f["intent"] for f in questions}) < 2:
-            return []
-        return questions[:MAX_SEGMENTS]
+            return [], question
+        return questions[:MAX_SEGMENTS], question
+
+    def segments(self, message: Message) -> List[Dict[str, Any]]:
+        """The questions of a message that asks several, each with its intent; [] for one question."""
+        return self.parts(message)[0]
 
     def persist(self) -> None:
         import skops.io as sio
@@ -329,9 +351,7 @@ class FoldedTextClassifier(TfidfLogisticRegressionClassifier):
             message.set("intent", ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking[: self.config["ranking_length"]] if self.config["ranking_length"] > 0 else ranking,
                         add_to_output=True)
-            parts = self.segments(message)
-            if parts:
-                message.set(SEGMENTS, parts, add_to_output=True)
+            self.read_parts(message)
         return messages
 
     def persist(self) -> None:

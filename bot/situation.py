@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -333,7 +334,8 @@ class _Units:
             return None
         raw = raw.strip()
         if raw[0].isdigit():
-            return float(raw.replace(",", "."))
+            value = float(raw.replace(",", "."))
+            return value if math.isfinite(value) else None  # a digit run too long for a float is no number
         i, j = self.group_units(m, name)
         if self.accented:
             for k in range(i, j):

@@ -179,7 +179,8 @@ class ZaloInput(InputChannel):
                 return response.json({"error": "bad timestamp"}, status=400)
             if abs(dt.datetime.utcnow() - sent_at) > MAX_EVENT_AGE:
                 return response.json({"error": "stale event"}, status=401)
-            msg_id = ((event.get("message") or {}).get("msg_id")) or f"{event.get('event_name')}:{timestamp}:{(event.get('sender') or {}).get('id')}"
+            message, sender = (v if isinstance(v, dict) else {} for v in (event.get("message"), event.get("sender")))
+            msg_id = message.get("msg_id") or f"{event.get('event_name')}:{timestamp}:{sender.get('id')}"
             if not self.store.first_time(str(msg_id)):
                 return response.json({"status": "duplicate"})
             in_background(self._tasks, self._handle(event, on_new_message))

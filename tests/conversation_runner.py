@@ -131,7 +131,7 @@ def _run_case(case: Dict[str, Any], parser: Parser, A) -> CaseResult:
             texts.append(text)
         t = Turn(intent, text, list(parsed.get("entities") or []), state, day,
                  list(parsed.get("intent_ranking") or []), list(parsed.get("segments") or []),
-                 case=A.case_of(sender), paused=paused, channel="rest", subscribed=A.is_subscribed(sender),
+                 question=parsed.get("question"), case=A.case_of(sender), paused=paused, channel="rest", subscribed=A.is_subscribed(sender),
                  outreach=A.outreach_settings())
         reply: Reply = respond(t)
         if reply.silent:

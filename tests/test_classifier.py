@@ -139,6 +139,14 @@ def test_the_combined_classifier_trains_persists_loads_and_predicts(pipeline):
         assert again.get("intent")["name"] == intent, text
         assert again.get("intent_ranking") == fresh.get("intent_ranking")  # the loaded model is the trained one
         assert abs(sum(r["confidence"] for r in again.get("intent_ranking")) - 1.0) < 1e-6
+    # A story's asking sentence is read on its own as well; a one-sentence question has no such part.
+    told = featurize(story)
+    loaded.process([told])
+    assert told.get("question")["text"] == "Xin hỏi chúng tôi phải làm gì?"
+    assert told.get("question")["intent"] in set(loaded.clf.classes_)
+    short = featurize("cty no luong e 3 thang")
+    loaded.process([short])
+    assert short.get("question") is None
 
 
 def test_the_text_model_weighs_more_the_longer_the_message():

@@ -20,6 +20,35 @@ def test_a_long_unsure_question_gets_the_best_guess_and_the_others_as_buttons():
     assert "Đóng bao nhiêu tiền?" in titles and "Gặp cán bộ tư vấn" in titles
 
 
+STORY = ("tôi bán rau ngoài chợ, nhà có mấy đứa nhỏ đang đi học, thu vén cũng vất vả. "
+         "nay tôi muốn tham gia bảo hiểm tự nguyện. tôi có được nhà nước hỗ trợ tiền đóng không?")
+
+
+def test_an_unsure_story_is_answered_by_its_question_read_alone():
+    question = {"text": "tôi có được nhà nước hỗ trợ tiền đóng không?", "intent": "vsi_subsidy", "confidence": 0.7}
+    reply = respond(Turn("nlu_fallback", STORY, [], DialogueState(), DAY, RANKING, question=question))
+    assert reply.answered[0] == "vsi_subsidy"
+    # The story's own likely topics stay offered beside it.
+    titles = [b.target for m in reply.messages[1:] for b in m.buttons]
+    assert "vsi_registration" in titles
+
+
+def test_an_unsure_reading_of_the_question_does_not_override_the_guess():
+    question = {"text": "tôi có được nhà nước hỗ trợ tiền đóng không?", "intent": "vsi_subsidy", "confidence": 0.3}
+    reply = respond(Turn("nlu_fallback", STORY, [], DialogueState(), DAY, RANKING, question=question))
+    assert reply.answered == ["vsi_registration"]
+    sure = {**question, "confidence": 0.9}
+    reply = respond(Turn("vsi_registration", STORY, [], DialogueState(), DAY, RANKING, question=sure))
+    assert reply.answered == ["vsi_registration"]  # a confident reading of the whole message stands
+
+
+def test_an_unsure_story_asking_two_things_gets_both():
+    segments = [{"text": "có được đóng bù không", "intent": "vsi_back_pay", "confidence": 0.6},
+                {"text": "mức đóng thế nào", "intent": "vsi_contribution", "confidence": 0.7}]
+    reply = respond(Turn("nlu_fallback", STORY, [], DialogueState(), DAY, RANKING, segments))
+    assert reply.answered == ["vsi_back_pay", "vsi_contribution"]
+
+
 def test_a_short_unsure_fragment_is_asked_which_topic():
     reply = respond(Turn("nlu_fallback", "bảo hiểm cho tuổi già", [], DialogueState(), DAY, RANKING))
     assert reply.topic == "clarify" and not reply.answered

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Dict
 
 from knowledge.text import fold
@@ -12,7 +13,13 @@ QUESTION_WORDS = re.compile(
     r"\b(?:khong|ko|hok|k|chua|sao|nao|duoc khong|hay khong|phai khong|duoc ko|dc ko|dc k)\s*[?.!]*\s*$"
 )
 # Words that ask wherever they stand ("đóng bao nhiêu năm thì có lương hưu").
-ASKING_WORDS = re.compile(r"\b(?:bao nhieu|bn|o dau|cho nao|the nao|ntn|ra sao|lam sao|la gi|gi|j|may|hoi ai|bao lau|khi nao|luc nao)\b")
+ASKING_WORDS = re.compile(r"\b(?:bao nhieu|bn|o dau|cho nao|the nao|ntn|ra sao|lam sao|la gi|gi|j|hoi ai|bao lau|khi nao|luc nao)\b")
+# "mấy" (how many) folds to "may", which is also "may" (to sew: "công nhân may") and "máy" (a machine):
+# with diacritics only "mấy" asks; without them, "may" asks before a counting word or at the end.
+HOW_MANY_ACCENTED = re.compile(r"(?<!\w)mấy(?!\w)")
+HOW_MANY_FOLDED = re.compile(
+    r"\bmay\s+(?:thang|nam|ngay|tuoi|lan|nguoi|dua|con|buoi|tieng|gio|trieu|cu|tr|dong|k|phan|muc|loai|ky|dot)\b|\bmay\s*[?.!]*\s*$"
+)
 TRAILING_PARTICLES = re.compile(r"(?:\s+(?:a|ah|ak|z|vay|the|nhi|ha|nha|nhe|ad|ban|nua|chu))+\s*[?.!]*\s*$")
 
 
@@ -23,7 +30,16 @@ def is_question(text: str, part: Dict[str, Any]) -> bool:
     folded = fold(part["text"])
     if "?" in after or QUESTION_WORDS.search(folded):
         return True
-    return bool(QUESTION_WORDS.search(TRAILING_PARTICLES.sub("", folded)) or ASKING_WORDS.search(folded))
+    return bool(QUESTION_WORDS.search(TRAILING_PARTICLES.sub("", folded)) or ASKING_WORDS.search(folded)
+                or _asks_how_many(part["text"], folded))
+
+
+def _asks_how_many(text: str, folded: str) -> bool:
+    """"mấy" asks; "may" and "máy" do not. A text written without any diacritics cannot tell them apart,
+    so there "may" asks only where "mấy" would stand: before a counting word or at the end."""
+    if folded != text.lower():
+        return bool(HOW_MANY_ACCENTED.search(unicodedata.normalize("NFC", text.lower())))
+    return bool(HOW_MANY_FOLDED.search(folded))
 
 
 def asks(text: str) -> bool:

@@ -7,10 +7,11 @@ import os
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import store
+from cases.repository import ERASE
 from knowledge import compose
 from actions.dialogue import Reply, Turn, respond
 from actions.handover import CaseInfo
@@ -19,8 +20,10 @@ from channels.console.settings import DAYS, VN
 from actions.ratelimit import limiter_from_env
 from actions.state import DialogueState
 from knowledge.registry import registry
+from cases import log_masking
 
 logger = logging.getLogger(__name__)
+log_masking.install()  # personal numbers never reach this process's logs
 STATE_SLOT = "state"
 EXTERNAL_PREFIX = "EXTERNAL: "  # the text Rasa gives an intent triggered through its API
 # One per-conversation limit for every channel (ANSINH_RATE_LIMIT; shared in Redis when configured).
@@ -96,8 +99,10 @@ class ActionRespond(Action):
             if not paused:
                 events.append(ConversationPaused())  # e.g. a new session after a day away: still with staff
             return events
+        erased = False
         if reply.case_request is not None:
-            carry_out(tracker.sender_id, channel_of(tracker), last_user_texts(tracker), turn, reply, day)
+            done = carry_out(tracker.sender_id, channel_of(tracker), last_user_texts(tracker), turn, reply, day)
+            erased = done and reply.case_request.kind == "erase"
         if reply.outreach_request is not None:
             carry_out_outreach(tracker.sender_id, channel_of(tracker), turn, reply, day)
         send(dispatcher, reply)
@@ -111,6 +116,10 @@ class ActionRespond(Action):
             events.append(ConversationPaused())
         if reply.resume and paused:
             events.append(ConversationResumed())
+        if erased:
+            # The conversation itself: the tracker store deletes it when it saves this turn, and the event
+            # stores theirs when the marker reaches them (channels/tracker_store.py). A fresh start after it.
+            events.append({**Restarted(), "metadata": {ERASE: True}})
         return events
 
 
@@ -224,16 +233,16 @@ def announce_case(case_id: int, province, topic, channel: str) -> None:
         logger.exception("could not announce case %s", case_id)
 
 
-def carry_out(sender: str, channel: str, user_texts: List[str], turn: Turn, reply: Reply, day: dt.date) -> None:
+def carry_out(sender: str, channel: str, user_texts: List[str], turn: Turn, reply: Reply, day: dt.date) -> bool:
     """Do in the case database what the dialogue decided (``reply.case_request``); say the outcome, or that
-    it failed (then nothing is paused or resumed). ``user_texts``: the user's last messages, for the summary."""
+    it failed (then nothing is paused or resumed, and False). ``user_texts``: the user's last messages."""
     reg = registry()
     req = reply.case_request
     try:
         if req.kind == "consent":
             store.record_consent(sender, channel, req.wording or "", granted=bool(req.granted))
         elif req.kind == "open":
-            return open_case(sender, channel, user_texts, reply, day)
+            open_case(sender, channel, user_texts, reply, day)
         elif req.kind == "extend":
             opened = store.open_or_extend(sender, channel, None, reply.state.province, "\n".join(user_texts))
             if req.description:
@@ -253,6 +262,8 @@ def carry_out(sender: str, channel: str, user_texts: List[str], turn: Turn, repl
         reply.messages = []
         reply.pause = reply.resume = False
         reply.say(compose.say(reg.message("handoff.failed"), day))
+        return False
+    return True
 
 
 def last_user_texts(tracker: Tracker, n: int = 5) -> List[str]:

@@ -17,9 +17,20 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from actions.limits import MAX_MESSAGE_CHARS
 from bot.parsing import extract
 from bot.segment import segment
 from bot.smalltalk import match
+
+
+# The dialogue answers a message longer than MAX_MESSAGE_CHARS with a polite refusal (actions/dialogue.py),
+# so reading further is wasted; without a bound a huge message through the REST API would cost seconds.
+ANALYSED_CHARS = 2 * MAX_MESSAGE_CHARS
+
+
+def analysed(text: str) -> str:
+    """The part of a message the pipeline reads: its beginning, up to ``ANALYSED_CHARS``."""
+    return text[:ANALYSED_CHARS]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -56,7 +67,7 @@ class VietnameseTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
-        words = segment(text)
+        words = segment(analysed(text))
         if not words:
             # Only symbols or emoji: one token for the whole text, like Rasa's whitespace tokenizer.
             return [Token(text, 0, len(text), lemma="__symbols__")] if text else []
@@ -99,7 +110,7 @@ class VietnameseEntityExtractor(GraphComponent, EntityExtractorMixin):
                     "confidence": 1.0,
                     "text": f.text,
                 }
-                for f in extract(text)
+                for f in extract(analysed(text))
                 if not self._only or f.entity in self._only
             ]
             existing: Optional[List[Dict[Text, Any]]] = message.get(ENTITIES)
@@ -144,3 +155,9 @@ class SmallTalkRules(GraphComponent):
 # silent while staff have them; channels/reply_validation.py: action replies validated with a validator built
 # once) are installed in every Rasa process that loads this pipeline, whichever channels credentials.yml lists.
 import channels.takeover  # noqa: E402,F401  pylint: disable=wrong-import-position
+from channels import action_fallback, admission  # noqa: E402  pylint: disable=wrong-import-position
+from cases import log_masking  # noqa: E402  pylint: disable=wrong-import-position
+
+log_masking.install()  # the parse log lines quote the user's text: personal numbers masked in them
+action_fallback.install()  # the action server down: an apology, not silence
+admission.install()  # overloaded: a polite "busy" at once, not a request left hanging

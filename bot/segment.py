@@ -132,9 +132,16 @@ def segment(text: str) -> List[Word]:
             groups.append((t, t + 1))
     groups.sort()
 
-    words = []
+    words: List[Word] = []
     for a, b in groups:
         start, end = bounds[a][0], bounds[b - 1][1]
+        if words and start < words[-1].end:
+            # A character that folds to several (NFKC: "½" is "1⁄2") can end one syllable and start the next:
+            # both then cover it. Tokens must not overlap, so the second joins the first.
+            last = words.pop()
+            end = max(end, last.end)
+            words.append(Word(last.start, end, text[last.start:end], last.lemma))
+            continue
         pieces = syl[a:b]
         lemma = lemma_of.get((a, b))
         if lemma is None:

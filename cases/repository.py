@@ -87,6 +87,17 @@ def sender_hash(sender_id: str) -> str:
     return hashlib.sha256(f"{salt}:{sender_id}".encode()).hexdigest()
 
 
+# Metadata key of the Restarted event that erases a conversation: the action returns it after the person
+# confirmed "xóa dữ liệu của tôi"; the tracker store and the events consumer delete what they hold on it.
+ERASE = "ansinh_erase"
+_PSEUDONYM = re.compile(r"[0-9a-f]{64}")
+
+
+def pseudonym(sender_or_pseudonym: str) -> str:
+    """The pseudonym of a sender id; a pseudonym (what the tracker store publishes) is returned as it is."""
+    return sender_or_pseudonym if _PSEUDONYM.fullmatch(sender_or_pseudonym) else sender_hash(sender_or_pseudonym)
+
+
 # --- masking ----------------------------------------------------------------------------------------------
 
 # A run of digits, single spaces, dots or dashes between them, optionally after "+".
@@ -152,6 +163,17 @@ def mask(text: Optional[str]) -> Optional[str]:
     if not text:
         return text
     return _NUMBER_RUN.sub(lambda m: _mask_run(m.group(0)), text)
+
+
+def masked(value: Any) -> Any:
+    """``value`` (an event, a slot value: strings, dicts, lists) with personal numbers masked in every string."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
 
 
 # --- cases ------------------------------------------------------------------------------------------------
@@ -518,7 +540,7 @@ def _scrub(text: Optional[str], contact: Optional[str]) -> Optional[str]:
 
 
 @_tx
-def erase_case(conn: Connection, case_id: int, *, staff_id: Optional[int] = None) -> None:
+def erase_case(conn: Connection, case_id: int, *, staff_id: Optional[int] = None, actor: Optional[str] = None) -> None:
     """The person asked to erase their data: clear the sender id, its hash, the contact and the gathered
     facts; mask personal numbers (and the contact) in the summary, description, messages, notes and the
     referral records, which stay. Consent records stay as proof (Law 91/2025/QH15)."""
@@ -538,7 +560,7 @@ def erase_case(conn: Connection, case_id: int, *, staff_id: Optional[int] = None
             scrubbed = _scrub(row[1], contact)
             if scrubbed != row[1]:
                 conn.execute(table.update().where(table.c.id == row[0]).values({column: scrubbed}))
-    audit(conn, "case_erased", case_id=case_id, staff_id=staff_id, actor="staff" if staff_id else "user")
+    audit(conn, "case_erased", case_id=case_id, staff_id=staff_id, actor=actor or ("staff" if staff_id else "user"))
 
 
 # --- staff accounts ---------------------------------------------------------------------------------------

@@ -18,6 +18,15 @@ On SQLite (the embedded default) the file is put in write-ahead-log mode: a comm
 instead of the journal and the database, and readers do not wait for the writer. Synchronous stays
 FULL, so a commit that returned is on disk.
 
+Personal data (Law 91/2025/QH15): what it publishes to the event broker carries the sender's pseudonym
+(``cases.repository.sender_hash``), not the sender id, and the phone, ID-card and social-insurance numbers in
+it are masked (``cases.repository.mask``): the dashboard counts people, it never needs who they are. A turn
+that ends with the erasure marker (a ``Restarted`` event whose metadata has ``ERASE``: the action returns it
+when the person has confirmed "xóa dữ liệu của tôi") deletes every stored event of the conversation, in the
+same transaction that writes the turn, and what the embedded SQL event broker holds for the pseudonym; only
+the marker and what follows it are stored and published (the production events consumer deletes its rows
+for the pseudonym when the marker reaches it, outreach/events_consumer.py).
+
 Used through Rasa's documented extension point for custom tracker stores: ``type:
 channels.tracker_store.AnSinhTrackerStore`` in endpoints.yml, with SQLTrackerStore's own settings.
 """
@@ -28,10 +37,14 @@ import json
 import logging
 from typing import Any, Iterator, List, Optional, Text
 
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, Restarted
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from cases.repository import ERASE, masked, sender_hash
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +70,17 @@ def stored_count(tracker: DialogueStateTracker) -> Optional[int]:
     if count is None or getattr(tracker, "_max_event_history", None) or count > len(tracker.events):
         return None
     return count
+
+
+def erases(event: Event) -> bool:
+    """Whether ``event`` is the erasure marker (module docstring)."""
+    return isinstance(event, Restarted) and bool((event.metadata or {}).get(ERASE))
+
+
+def after_erasure(events: List[Event]) -> Optional[List[Event]]:
+    """The events from the last erasure marker on, or None when there is none."""
+    marks = [i for i, event in enumerate(events) if erases(event)]
+    return events[marks[-1]:] if marks else None
 
 
 def unsaved(tracker: DialogueStateTracker) -> Optional[List[Event]]:
@@ -99,16 +123,39 @@ class AnSinhTrackerStore(SQLTrackerStore):
             return await super().stream_events(tracker)
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
+    async def _stream_new_events(self, event_broker: EventBroker, new_events: List[Event], sender_id: Text) -> None:
+        """Rasa's publishing (one message per event), with the pseudonym and masked numbers; an erasure first
+        removes what the embedded SQL broker holds for the person, then publishes from the marker on."""
+        pseudonym = sender_hash(sender_id)
+        kept = after_erasure(list(new_events))
+        if kept is not None:
+            new_events = kept
+            if isinstance(event_broker, SQLEventBroker):
+                with event_broker.session_scope() as session:
+                    session.query(event_broker.SQLBrokerEvent).filter(
+                        event_broker.SQLBrokerEvent.sender_id == pseudonym).delete(synchronize_session=False)
+                    session.commit()
+        for event in new_events:
+            event_broker.publish({**masked(event.as_dict()), "sender_id": pseudonym})
+
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         new_events = unsaved(tracker)
         return iter(new_events) if new_events is not None else super()._additional_events(session, tracker)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's ``save``, the new events written in one statement (executemany keeps their order, so their
-        ids ascend as Rasa's reads expect) instead of one INSERT each."""
+        ids ascend as Rasa's reads expect) instead of one INSERT each; a turn that erases deletes the stored
+        conversation first, in the same transaction."""
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            rows = [event_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            new_events = list(self._additional_events(session, tracker))
+            kept = after_erasure(new_events)
+            if kept is not None:
+                session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete(
+                    synchronize_session=False)
+                new_events = kept
+                logger.info("conversation erased on request (%d events kept: the marker and after)", len(kept))
+            rows = [event_row(tracker.sender_id, event) for event in new_events]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()

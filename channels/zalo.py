@@ -27,7 +27,7 @@ import json
 import logging
 import os
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -38,8 +38,10 @@ from channels.common import NON_TEXT_REPLY, in_background, split_message, too_lo
 from channels.zalo_client import ZaloApiError, ZaloClient
 from channels.zalo_store import ZaloStore
 from knowledge.text import fold
+from cases import log_masking
 
 logger = logging.getLogger(__name__)
+log_masking.install()  # personal numbers never reach this process's logs
 
 MAX_ZALO_TEXT = 2000  # conservative: the CS text limit is not documented in our sources
 REPLY_WINDOW = dt.timedelta(hours=48)
@@ -60,6 +62,44 @@ def verify(headers_value: str, app_id: str, raw_body: bytes, timestamp: str, oa_
         given = given[4:]
     expected = signature(app_id, raw_body, timestamp, oa_secret_key)
     return hmac.compare_digest(given.lower(), expected)
+
+
+class RejectedEvent(ValueError):
+    """A webhook body the connector refuses: ``status`` is the HTTP answer, ``error`` says why."""
+
+    def __init__(self, status: int, error: str) -> None:
+        super().__init__(f"{status} {error}")
+        self.status, self.error = status, error
+
+
+def _part(event: Dict[str, Any], key: str) -> Dict[str, Any]:
+    """``event[key]`` when it is an object, else an empty one (a forged or broken event)."""
+    value = event.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def read_event(raw: bytes, signature_header: str, app_id: str, oa_secret_key: str, now: dt.datetime) -> Tuple[Dict[str, Any], str]:
+    """The event of a webhook body, and the id that de-duplicates it; :class:`RejectedEvent` when the body is
+    not a JSON object with a timestamp (400), is for another app or not signed with our key (401), has a
+    timestamp that is not a time (400) or is older or newer than ``MAX_EVENT_AGE`` (401)."""
+    try:
+        event = json.loads(raw)
+        if not isinstance(event, dict) or "timestamp" not in event:
+            raise ValueError("not an event")
+        timestamp = str(event["timestamp"])
+    except Exception:  # noqa: BLE001 - whatever the body is, it is the sender's error
+        raise RejectedEvent(400, "malformed event") from None
+    if str(event.get("app_id")) != app_id or not verify(signature_header, app_id, raw, timestamp, oa_secret_key):
+        raise RejectedEvent(401, "invalid signature")
+    try:
+        sent_at = dt.datetime.utcfromtimestamp(int(timestamp) / 1000)
+    except (ValueError, OverflowError, OSError):
+        raise RejectedEvent(400, "bad timestamp") from None
+    if abs(now - sent_at) > MAX_EVENT_AGE:
+        raise RejectedEvent(401, "stale event")
+    message, sender = _part(event, "message"), _part(event, "sender")
+    msg_id = message.get("msg_id") or f"{event.get('event_name')}:{timestamp}:{sender.get('id')}"
+    return event, str(msg_id)
 
 
 def numbered(text: str, buttons: List[Dict[str, Any]]) -> str:
@@ -161,27 +201,12 @@ class ZaloInput(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            raw = request.body or b""
             try:
-                event = json.loads(raw)
-                timestamp = str(event["timestamp"])
-                if not isinstance(event, dict):
-                    raise ValueError
-            except Exception:  # noqa: BLE001
-                return response.json({"error": "malformed event"}, status=400)
-            if str(event.get("app_id")) != self.app_id or not verify(
-                request.headers.get("X-ZEvent-Signature", ""), self.app_id, raw, timestamp, self.oa_secret_key
-            ):
-                return response.json({"error": "invalid signature"}, status=401)
-            try:
-                sent_at = dt.datetime.utcfromtimestamp(int(timestamp) / 1000)
-            except (ValueError, OverflowError):
-                return response.json({"error": "bad timestamp"}, status=400)
-            if abs(dt.datetime.utcnow() - sent_at) > MAX_EVENT_AGE:
-                return response.json({"error": "stale event"}, status=401)
-            message, sender = (v if isinstance(v, dict) else {} for v in (event.get("message"), event.get("sender")))
-            msg_id = message.get("msg_id") or f"{event.get('event_name')}:{timestamp}:{sender.get('id')}"
-            if not self.store.first_time(str(msg_id)):
+                event, msg_id = read_event(request.body or b"", request.headers.get("X-ZEvent-Signature", ""),
+                                           self.app_id, self.oa_secret_key, dt.datetime.utcnow())
+            except RejectedEvent as rejected:
+                return response.json({"error": rejected.error}, status=rejected.status)
+            if not self.store.first_time(msg_id):
                 return response.json({"status": "duplicate"})
             in_background(self._tasks, self._handle(event, on_new_message))
             return response.json({"status": "accepted"})
@@ -191,7 +216,7 @@ class ZaloInput(InputChannel):
     async def _handle(self, event: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         try:
             name = event.get("event_name", "")
-            user_id = str((event.get("sender") or {}).get("id") or (event.get("follower") or {}).get("id") or "")
+            user_id = str(_part(event, "sender").get("id") or _part(event, "follower").get("id") or "")
             if not user_id:
                 return
             out = ZaloOutput(self.client, self.store)
@@ -201,7 +226,7 @@ class ZaloInput(InputChannel):
             if name == "follow":
                 text = "/greet"
             elif name in TEXT_EVENTS:
-                text = str((event.get("message") or {}).get("text") or "").strip()
+                text = str(_part(event, "message").get("text") or "").strip()
                 m = re.fullmatch(r"\s*(\d{1,2})\s*[.)]?\s*", fold(text))
                 if m:
                     text = self.store.choice(user_id, int(m.group(1))) or text
@@ -215,6 +240,6 @@ class ZaloInput(InputChannel):
                 await out.send_text_message(user_id, refusal)
                 return
             await on_new_message(UserMessage(text, out, user_id, input_channel=self.name(),
-                                             metadata={"zalo_event": name, "msg_id": (event.get("message") or {}).get("msg_id")}))
+                                             metadata={"zalo_event": name, "msg_id": _part(event, "message").get("msg_id")}))
         except Exception:  # noqa: BLE001 - a background task must log, not vanish
             logger.exception("zalo: failed to handle event")

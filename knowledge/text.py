@@ -39,7 +39,10 @@ def fold_with_offsets(text: str) -> Tuple[str, List[Tuple[int, int]]]:
         if not folded and unicodedata.combining(text[i]):
             i = j
             continue
-        folded = unicodedata.normalize("NFKC", folded).lower() or folded
+        # Compatibility forms ("ﬁ", "½", full-width letters) become plain letters; some of them ("¸", "˝")
+        # decompose to a space and a combining mark, which is folded away like any other mark.
+        compatible = unicodedata.normalize("NFKC", folded).lower()
+        folded = "".join(c for c in compatible if not unicodedata.combining(c)) or folded
         for c in folded:
             out.append(c)
             spans.append((i, j))

@@ -7,7 +7,8 @@ data), in ``ANSINH_EVENTS_URL``, the sender id replaced by its hash, (a PostgreS
 anywhere in an event (texts, slot values) are masked before they are stored (``cases.repository.mask``); the dashboard shows aggregates only.
 
 A message is acknowledged after its row is committed: a crash in between gives it again, and it is stored once
-(the broker's message id is kept; a repeat is skipped).
+(the broker's message id is kept; a repeat is skipped). The erasure marker (a ``restart`` event whose metadata
+has ``cases.repository.ERASE``) deletes the person's earlier rows.
 
     python -m outreach.events_consumer [--queue rasa_events] [--max N]
 Settings: ANSINH_RABBITMQ_URL (amqp://guest:guest@localhost:5672/), ANSINH_EVENTS_QUEUE, ANSINH_EVENTS_URL.
@@ -26,9 +27,11 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_en
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from cases.repository import mask, sender_hash
+from cases.repository import ERASE, masked, pseudonym
+from cases import log_masking
 
 logger = logging.getLogger(__name__)
+log_masking.install()  # personal numbers never reach this process's logs
 
 meta = MetaData()
 # Rasa's SQLEventBroker table (rasa/core/brokers/sql.py), plus the broker's message id for once-only storage.
@@ -39,18 +42,6 @@ events = Table(
     Column("data", Text),
     Column("message_id", String(128), unique=True),
 )
-def masked(value: Any) -> Any:
-    """The event with personal numbers masked in every string in it: message texts, the parse data, slot values
-    (a contact given to the handover is in the conversation state)."""
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, dict):
-        return {k: masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [masked(v) for v in value]
-    return value
-
-
 def store(eng: Engine, body: bytes, message_id: Optional[str]) -> bool:
     """Store one broker message; False when it was stored before (or is not an event)."""
     try:
@@ -60,10 +51,13 @@ def store(eng: Engine, body: bytes, message_id: Optional[str]) -> bool:
         return False
     if not isinstance(event, dict) or "event" not in event:
         return False
-    sender = sender_hash(str(event.get("sender_id") or ""))  # distinct users still count; the id is not kept
+    sender = pseudonym(str(event.get("sender_id") or ""))  # distinct users still count; the id is not kept
     event = {**masked({k: v for k, v in event.items() if k != "sender_id"}), "sender_id": sender}
     try:
         with eng.begin() as conn:
+            if event.get("event") == "restart" and (event.get("metadata") or {}).get(ERASE):
+                # The person had their data erased (channels/tracker_store.py): so are their events here.
+                conn.execute(events.delete().where(events.c.sender_id == sender))
             conn.execute(events.insert().values(sender_id=sender,
                                                 data=json.dumps(event, ensure_ascii=False), message_id=message_id))
     except IntegrityError:

@@ -34,7 +34,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_en
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from cases.repository import sender_hash
+from cases.repository import pseudonym
 from cases.schema import (
     OUTREACH_STATUSES,
     case_messages,
@@ -337,7 +337,7 @@ def event_figures(events: Engine, period: Period, topic_keys: Optional[Iterable[
 def with_subscriptions(figures: EventFigures, eng: Engine, period: Period) -> EventFigures:
     """The funnel's last step: of the people referred after a calculation, those with a subscription made by the
     end of the period (matched by the sender hash, as cases.repository makes it; nothing else is read)."""
-    hashes = sorted({sender_hash(s) for s in figures._referred_senders})
+    hashes = sorted({pseudonym(s) for s in figures._referred_senders})
     found: Set[str] = set()
     with eng.connect() as conn:
         for i in range(0, len(hashes), 500):

@@ -15,7 +15,8 @@ reason by the relay (channels/takeover.py), not retried; web notices wait for th
 (``waiting_visit``, shown by the widget channel).
 
 ``python -m outreach.scheduler run [--at 2026-12-24T09:00]`` runs one pass as of that time (Vietnam time;
-default now); ``python -m outreach.scheduler loop`` runs a pass every ``interval`` seconds (``make run``).
+default now); ``python -m outreach.scheduler loop`` runs a pass every ``interval`` seconds (``make run``), and
+once a day enforces the retention periods (cases/retention.py).
 """
 from __future__ import annotations
 
@@ -37,8 +38,10 @@ from cases import repository as repo
 from cases.schema import outreach_deliveries, subscriptions
 from outreach import schedule
 from outreach.subscriptions import WEB_CHANNEL, active
+from cases import log_masking
 
 logger = logging.getLogger(__name__)
+log_masking.install()  # personal numbers never reach this process's logs
 VN = dt.timezone(dt.timedelta(hours=7))
 COUNTED = ("pending", "sent", "delivered", "waiting_visit")  # what counts toward the weekly cap
 
@@ -285,11 +288,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("quiet hours: nothing sent" if report.quiet else
               ", ".join(f"{k}: {v}" for k, v in sorted(report.statuses.items())) or "nothing due")
         return 0
+    from cases import retention
+
+    periods, stores, retained_on = retention.Periods.from_env(), retention.engines_from_env(), None
     while True:  # pragma: no cover - the long-running mode of `make run`
         try:
             asyncio.run(run_once(eng, repo.now(), send, settings))
         except Exception:  # noqa: BLE001 - the loop must keep going
             logger.exception("scheduler pass failed")
+        if retained_on != repo.now().date():  # the retention periods, once a day (cases/retention.py)
+            try:
+                retention.enforce(repo.now(), periods, *stores)
+                retained_on = repo.now().date()
+            except Exception:  # noqa: BLE001
+                logger.exception("retention pass failed")
         time.sleep(settings.interval_seconds)
 
 

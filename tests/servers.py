@@ -66,10 +66,11 @@ def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180)
 
 
 @contextmanager
-def action_server(tmp: Path, env: Dict[str, str]) -> Iterator[int]:
-    port = free_port()
+def action_server(tmp: Path, env: Dict[str, str], port: Optional[int] = None) -> Iterator[int]:
+    """The action server on ``port`` (default a free one; the same port again: a restart)."""
+    port = port or free_port()
     log = tmp / f"actions-{port}.log"
-    with log.open("w") as out:
+    with log.open("a") as out:
         proc = subprocess.Popen(
             [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions.actions"],
             cwd=ROOT, env=_env(env), stdout=out, stderr=subprocess.STDOUT,

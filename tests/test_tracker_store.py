@@ -19,6 +19,7 @@ from rasa.shared.core.events import (ActionExecuted, BotUttered, Restarted, Sess
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from cases.repository import ERASE, masked, sender_hash
 from channels import tracker_store as ts
 from tests.databases import throwaway_postgres
 
@@ -126,7 +127,9 @@ def test_same_rows_and_events_as_rasas_store_in_fewer_statements(database):
 
     assert rows(our_store) == rows(rasa_store)
     assert len(rows(our_store)) == 2 * (3 + 6 * 5 + 1 + 3 + 2 * 5)
-    assert ours.published == theirs.published and len(ours.published) == len(rows(our_store))
+    # The same events published, with the sender's pseudonym instead of the sender id (and numbers masked).
+    assert ours.published == [{**masked(e), "sender_id": sender_hash(e["sender_id"])} for e in theirs.published]
+    assert len(ours.published) == len(rows(our_store)) and not {"an", "binh"} & {e["sender_id"] for e in ours.published}
     # Rasa's store: a read, a second read for the broker, a count and the INSERTs (one per event on SQLite, one
     # batch on PostgreSQL), each message. Ours: the read and one INSERT; Rasa's way for a new tracker's first save.
     retrieves, saves = 2 * 10, 2 * 11
@@ -154,6 +157,38 @@ async def untracked_saves(store: TrackerStore) -> List[str]:
     rebuilt.update(BotUttered("Và một tin nữa", timestamp=1301.0))
     await store.save(rebuilt)
     return [r[1] for r in rows(store)]
+
+
+def test_a_turn_with_the_erasure_marker_deletes_the_stored_conversation(database):
+    """The action returns Restarted marked ERASE after "xóa dữ liệu của tôi" is confirmed: the stored
+    conversation goes in the save of that turn; the marker and what follows stay; the other conversation and
+    the broker's copy of it are untouched; a plain restart erases nothing."""
+    broker = ListBroker()
+    store = ts.AnSinhTrackerStore(domain=DOMAIN, event_broker=broker, **database[1])
+
+    async def run() -> None:
+        for sender in ("an", "binh"):
+            await conversation(store, sender)
+        tracker = await store.retrieve("an")
+        turn(tracker, "có, xóa giúp tôi, sđt 0912345678", 20)
+        tracker.update(Restarted(timestamp=1300.0, metadata={ERASE: True}))
+        tracker.update(ActionExecuted("action_listen", timestamp=1300.1))
+        await store.save(tracker)
+        tracker = await store.retrieve("an")
+        turn(tracker, "bhxh tự nguyện là gì", 21)
+        await store.save(tracker)
+
+    before = [r for r in rows(store) if r[0] == "binh"]
+    asyncio.run(run())
+    kept = [r for r in rows(store) if r[0] == "an"]
+    assert [r[1] for r in kept] == ["restart", "action", "user", "action", "slot", "bot", "action"]
+    assert not any("0912345678" in json.dumps(r[5]) or "tin nhắn" in json.dumps(r[5]) for r in kept)
+    assert len([r for r in rows(store) if r[0] == "binh"]) == 3 + 6 * 5 + 1 + 3 + 2 * 5 and not before
+    published = [e for e in broker.published if e["sender_id"] == sender_hash("an")]
+    assert published[-7]["event"] == "restart" and published[-7]["metadata"] == {ERASE: True}
+    assert not any("0912345678" in json.dumps(e) for e in broker.published)
+    # Rasa's own restart (the /restart command) keeps the history, as in Rasa.
+    assert any(r[1] == "restart" for r in rows(store) if r[0] == "binh")
 
 
 def test_a_tracker_it_did_not_read_is_saved_the_way_rasa_does(database):

@@ -26,12 +26,14 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
+from cases import log_masking
 from cases import repository as repo
 from channels.console import auth, campaign_views, dashboard_views, views
 from channels.console.relay import RasaRelay
 from channels.console.settings import VN, Settings, load
 
 log = logging.getLogger(__name__)
+log_masking.install()  # personal numbers never reach the console's logs
 HERE = Path(__file__).resolve().parent
 TranscriptReader = Callable[[str], Awaitable[List[dict]]]
 StatusListener = Callable[[dict, dict, dict], Awaitable[None]]

@@ -323,6 +323,20 @@ def fallback(turn: Turn, reply: Reply, told: Optional[Mapping[str, Any]] = None)
     return reply.say(compose.say(reg.message("fallback"), turn.today), reg.menu_buttons())
 
 
+def beside_the_question(turn: Turn, reply: Reply) -> Reply:
+    """A story whose context pulled the whole message to one topic ("bị đuổi việc ... thì có được trợ cấp
+    thất nghiệp không") while its asking sentences, read alone, surely ask another: both briefly, the
+    question first. Only for a plain answer to the message's own intent (not a calculation, a referral, a
+    step of a flow)."""
+    asked = question_topic(turn)
+    reg = registry()
+    whole = reg.topics.get(turn.intent or "")
+    if asked is None or whole is None or asked == whole or reply.topic != whole.key or whole.does != "answer" \
+            or reply.case_request is not None or turn.state.calc or turn.state.handover or turn.state.subscribing:
+        return reply
+    return answer_several([asked, whole], turn, Reply(state=DialogueState.from_dict(turn.state.to_dict())))
+
+
 def several_questions(turn: Turn) -> List[Topic]:
     """The distinct answer topics of a message that asks several things, in the order asked."""
     reg = registry()
@@ -357,7 +371,7 @@ def respond(turn: Turn) -> Reply:
     reply = route(turn)
     topics = several_questions(turn)
     if not topics:
-        return reply
+        return beside_the_question(turn, reply)
     if reply.topic in {t.key for t in topics} or (turn.intent == "nlu_fallback" and reply.guessed):
         # One of the questions answered first, or a guess at the whole story: each question briefly.
         return answer_several(topics, turn, Reply(state=DialogueState.from_dict(turn.state.to_dict())))

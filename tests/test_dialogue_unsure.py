@@ -37,9 +37,19 @@ def test_an_unsure_reading_of_the_question_does_not_override_the_guess():
     question = {"text": "tôi có được nhà nước hỗ trợ tiền đóng không?", "intent": "vsi_subsidy", "confidence": 0.3}
     reply = respond(Turn("nlu_fallback", STORY, [], DialogueState(), DAY, RANKING, question=question))
     assert reply.answered == ["vsi_registration"]
-    sure = {**question, "confidence": 0.9}
+    unsure = respond(Turn("vsi_registration", STORY, [], DialogueState(), DAY, RANKING, question=question))
+    assert unsure.answered == ["vsi_registration"]  # the whole message's reading stands beside an unsure question
+
+
+def test_a_story_pulled_to_its_context_also_answers_its_sure_question_first():
+    sure = {"text": "tôi có được nhà nước hỗ trợ tiền đóng không?", "intent": "vsi_subsidy", "confidence": 0.9}
     reply = respond(Turn("vsi_registration", STORY, [], DialogueState(), DAY, RANKING, question=sure))
-    assert reply.answered == ["vsi_registration"]  # a confident reading of the whole message stands
+    assert reply.answered == ["vsi_subsidy", "vsi_registration"] and reply.topic == "several"
+    assert sum(len(m.text) for m in reply.messages) <= 1200
+    # Not in the middle of a calculation: the step being asked goes on.
+    busy = DialogueState(calc="vsi", asked="income")
+    reply = respond(Turn("vsi_registration", STORY, [], busy, DAY, RANKING, question=sure))
+    assert "vsi_subsidy" not in reply.answered
 
 
 def test_an_unsure_story_asking_two_things_gets_both():

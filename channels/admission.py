@@ -5,7 +5,9 @@ Every channel (REST, the widget's socket.io, Telegram, Zalo) hands its messages 
 :func:`install` wraps it with a count of the messages being handled in this process: when
 ``ANSINH_MAX_IN_FLIGHT`` (default 64) are already in hand, the new one is answered through its own channel
 with ``busy`` of knowledge/content/conversation.yaml and is not processed (nothing of it is stored: the user
-is asked to send it again). Below the limit nothing changes. Rasa has no extension point for admission; the
+is asked to send it again). Below the limit nothing changes, except that a message that fails on the way
+(the tracker store's database unreachable, so it cannot be read or stored) is answered with ``not_saved``
+instead of Rasa's silence: the user knows to send it again, and no message is taken in and then lost. Rasa has no extension point for admission; the
 wrapper is pinned to the Rasa version it was read from. Installed with the pipeline (bot/components.py).
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ logger = logging.getLogger(__name__)
 PINNED_RASA = "3.6.21"
 MARK = "ansinh_admission"
 MESSAGE = "busy"
+NOT_SAVED = "not_saved"
 DEFAULT_MAX_IN_FLIGHT = 64
 
 
@@ -40,6 +43,12 @@ def max_in_flight(env: Any = os.environ) -> int:
     if value < 1:
         raise ValueError(f"ANSINH_MAX_IN_FLIGHT must be at least 1, not {raw}")
     return value
+
+
+def not_saved(on: dt.date) -> str:
+    from knowledge import compose
+
+    return compose.say(NOT_SAVED, on)
 
 
 def busy(on: dt.date) -> str:
@@ -73,6 +82,13 @@ def install(version: str = rasa.__version__, limit: Optional[int] = None) -> Non
         COUNT.in_flight += 1
         try:
             return await current(self, message)
+        except Exception:  # noqa: BLE001 - e.g. the tracker store's database down: say so, do not go silent
+            logger.exception("a message could not be handled (or its conversation not stored)")
+            try:
+                await message.output_channel.send_text_message(message.sender_id, not_saved(dt.date.today()))
+            except Exception:  # noqa: BLE001
+                logger.exception("could not send the not-saved reply")
+            return None
         finally:
             COUNT.in_flight -= 1
 

@@ -14,7 +14,8 @@ new conversation, a full history, one with ``max_event_history``), or whose even
 number kept, falls back to Rasa's own way. What is stored and what is published are unchanged: the
 tests compare both with Rasa's store event by event (tests/test_tracker_store.py).
 
-On SQLite (the embedded default) the file is put in write-ahead-log mode: a commit writes the log once
+On PostgreSQL the engine checks a pooled connection before it uses it (``pool_pre_ping``), so a restarted
+database server costs no message once it is back. On SQLite (the embedded default) the file is put in write-ahead-log mode: a commit writes the log once
 instead of the journal and the database, and readers do not wait for the writer. Synchronous stays
 FULL, so a commit that returned is on disk.
 
@@ -26,6 +27,12 @@ when the person has confirmed "xóa dữ liệu của tôi") deletes every store
 same transaction that writes the turn, and what the embedded SQL event broker holds for the pseudonym; only
 the marker and what follows it are stored and published (the production events consumer deletes its rows
 for the pseudonym when the marker reaches it, outreach/events_consumer.py).
+
+Rasa wraps every tracker store in ``FailSafeTrackerStore``, which on a database error reads an empty
+conversation and saves into process memory instead: the message is answered as if it were the first and
+then lost, silently. For this store the wrapper is given the error callback Rasa's constructor offers,
+one that raises (:func:`fail_loudly`): the error reaches the message's handler, which tells the user it was
+not stored (channels/admission.py), and nothing is kept elsewhere.
 
 Used through Rasa's documented extension point for custom tracker stores: ``type:
 channels.tracker_store.AnSinhTrackerStore`` in endpoints.yml, with SQLTrackerStore's own settings.
@@ -96,6 +103,7 @@ class AnSinhTrackerStore(SQLTrackerStore):
         import rasa
 
         check_version(rasa.__version__)
+        fail_loudly()
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             import sqlalchemy as sa
@@ -108,6 +116,16 @@ class AnSinhTrackerStore(SQLTrackerStore):
                 cursor.close()
 
             self.engine.dispose()  # connections made before the listener get the pragmas on reconnect
+        else:
+            # A database server restarted: every pooled connection is dead. Rasa's engine would hand them out
+            # and fail one message per connection; with pre-ping a dead one is replaced before use.
+            import sqlalchemy as sa
+            from rasa.core.tracker_store import create_engine_kwargs
+
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         tracker = await super().retrieve(sender_id)
@@ -161,6 +179,29 @@ class AnSinhTrackerStore(SQLTrackerStore):
             session.commit()
         setattr(tracker, STORED, len(tracker.events))
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+
+def raise_store_error(error: Exception) -> None:
+    """FailSafeTrackerStore's ``on_tracker_store_error``: no silent fallback (module docstring)."""
+    raise error
+
+
+def fail_loudly() -> None:
+    """Give every FailSafeTrackerStore around this store the raising callback. Idempotent."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    current = FailSafeTrackerStore.__init__
+    if getattr(current, "ansinh_fail_loudly", False):
+        return
+
+    def __init__(self: FailSafeTrackerStore, tracker_store: Any, on_tracker_store_error: Any = None,
+                 fallback_tracker_store: Any = None) -> None:
+        if on_tracker_store_error is None and isinstance(tracker_store, AnSinhTrackerStore):
+            on_tracker_store_error = raise_store_error
+        current(self, tracker_store, on_tracker_store_error, fallback_tracker_store)
+
+    __init__.ansinh_fail_loudly = True  # type: ignore[attr-defined]
+    FailSafeTrackerStore.__init__ = __init__  # type: ignore[method-assign]
 
 
 def event_row(sender_id: Text, event: Event) -> dict:

@@ -42,3 +42,21 @@ def test_the_limit_comes_from_the_environment_and_is_pinned():
         admission.max_in_flight({"ANSINH_MAX_IN_FLIGHT": "0"})
     with pytest.raises(RuntimeError, match="3.6.21"):
         admission.install("3.7.0")
+
+
+def test_a_message_that_fails_on_the_way_is_answered_with_not_saved(monkeypatch):
+    """E.g. the tracker store's database down (tests/test_fault_postgres.py restarts a real one)."""
+    import bot.components  # noqa: F401
+    from rasa.core.lock_store import InMemoryLockStore
+
+    class Failing:
+        async def handle_message(self, message):
+            raise ConnectionError("the database system is shutting down")
+
+    agent = Agent(lock_store=InMemoryLockStore())
+    agent.processor = Failing()
+    monkeypatch.setattr(Agent, "is_ready", lambda self: True)
+    out = CollectingOutputChannel()
+    assert asyncio.run(agent.handle_message(UserMessage("bhxh tự nguyện", out, "u1"))) is None
+    assert [m["text"] for m in out.messages] == [admission.not_saved(dt.date.today())]
+    assert "chưa được lưu" in out.messages[0]["text"]

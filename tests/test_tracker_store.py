@@ -234,3 +234,27 @@ def test_another_rasa_version_is_refused():
     ts.check_version(ts.PINNED_RASA)
     with pytest.raises(RuntimeError, match="3.7.0"):
         ts.check_version("3.7.0")
+
+
+def test_rasas_fail_safe_wrapper_does_not_hide_a_database_error(tmp_path, monkeypatch):
+    """Rasa's FailSafeTrackerStore would read an empty conversation and save into memory on a database
+    error; around this store it raises instead (the handler tells the user, channels/admission.py)."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+    from sqlalchemy.exc import OperationalError
+
+    store = ts.AnSinhTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    safe = FailSafeTrackerStore(store)
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("the database system is shutting down"))
+
+    monkeypatch.setattr(store, "session_scope", down)
+    with pytest.raises(OperationalError):
+        asyncio.run(safe.retrieve("an"))
+    with pytest.raises(OperationalError):
+        asyncio.run(safe.save(DialogueStateTracker("an", DOMAIN.slots)))
+    assert safe._fallback_tracker_store is None  # nothing went to memory
+    # Another store keeps Rasa's behaviour.
+    from rasa.core.tracker_store import InMemoryTrackerStore
+
+    assert FailSafeTrackerStore(InMemoryTrackerStore(DOMAIN))._on_tracker_store_error is None

@@ -11,7 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import NoAlertPresentException, NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (NoAlertPresentException, NoSuchElementException, StaleElementReferenceException,
+                                        WebDriverException)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -121,7 +122,7 @@ def login(d, site, username, password=None):
     d.find_element(By.ID, "password").send_keys(password or PASSWORDS[username])
     form = d.find_element(By.ID, "login-form")
     submit(d, "login-form")
-    WebDriverWait(d, 10).until(EC.staleness_of(form))  # the answer page has loaded
+    WebDriverWait(d, 10, ignored_exceptions=(WebDriverException,)).until(EC.staleness_of(form))  # the answer page has loaded
 
 
 def logout(d):

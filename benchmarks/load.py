@@ -387,21 +387,31 @@ async def run_load(targets: List[int], conversations: List[List[str]], prefix: s
 
 # --- the tracker store ----------------------------------------------------------------------------------------
 
-def stored_events(rows) -> Tuple[Dict[str, "collections.Counter[str]"], "collections.Counter[str]"]:
+def stored_events(rows) -> Tuple[Dict[str, "collections.Counter[str]"], Dict[str, List[str]], Dict[str, List[str]]]:
+    """Per sender: the stored user texts (counted), the bot texts, and, for a person who had their data
+    erased ("xóa dữ liệu của tôi": a restart marked ansinh_erase, channels/tracker_store.py), the user texts
+    stored after the erasure, in order (what came before is deleted on purpose)."""
     users: Dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     bots: Dict[str, List[str]] = collections.defaultdict(list)
+    after_erasure: Dict[str, List[str]] = {}
     for sender, kind, data in rows:
-        if kind == "user":
-            users[sender][json.loads(data).get("text") or ""] += 1
+        event = json.loads(data)
+        if kind == "restart":
+            if (event.get("metadata") or {}).get("ansinh_erase"):
+                after_erasure[sender] = []
+        elif kind == "user":
+            users[sender][event.get("text") or ""] += 1
+            if sender in after_erasure:
+                after_erasure[sender].append(event.get("text") or "")
         else:
-            bots[sender].append(json.loads(data).get("text") or "")
-    return users, bots
+            bots[sender].append(event.get("text") or "")
+    return users, bots, after_erasure
 
 
 def stored_sqlite(db: Path, prefix: str):
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
         rows = conn.execute("SELECT sender_id, type_name, data FROM events WHERE sender_id LIKE ? "
-                            "AND type_name IN ('user', 'bot') ORDER BY id", (prefix + "-%",)).fetchall()
+                            "AND type_name IN ('user', 'bot', 'restart') ORDER BY id", (prefix + "-%",)).fetchall()
     return stored_events(rows)
 
 
@@ -410,18 +420,25 @@ def stored_postgres(db: str, prefix: str):
 
     with psycopg2.connect(**{**PG_ADMIN, "dbname": db}) as conn, conn.cursor() as cur:
         cur.execute("SELECT sender_id, type_name, data FROM events WHERE sender_id LIKE %s "
-                    "AND type_name IN ('user', 'bot') ORDER BY id", (prefix + "-%",))
+                    "AND type_name IN ('user', 'bot', 'restart') ORDER BY id", (prefix + "-%",))
         rows = cur.fetchall()
     return stored_events(rows)
 
 
 def integrity(stats: Stats, stored) -> Dict[str, Any]:
-    users, bots = stored
-    lost = dup = changed = 0
+    users, bots, after_erasure = stored
+    lost = dup = changed = erased = 0
     examples = []
     for sender in set(stats.sent) | set(users):
-        sent = collections.Counter(stats.sent.get(sender, []))
-        have = users.get(sender, collections.Counter())
+        sent_texts = stats.sent.get(sender, [])
+        if sender in after_erasure:
+            # Erased on request: what is stored must be exactly the last messages sent, in order.
+            kept = after_erasure[sender]
+            if kept == sent_texts[len(sent_texts) - len(kept):]:
+                erased += len(sent_texts) - len(kept)
+                sent_texts = kept
+        sent = collections.Counter(sent_texts)
+        have = users.get(sender, collections.Counter()) if sender not in after_erasure else collections.Counter(after_erasure[sender])
         n_sent, n_have = sum(sent.values()), sum(have.values())
         lost += max(0, n_sent - n_have)
         dup += max(0, n_have - n_sent)
@@ -438,7 +455,7 @@ def integrity(stats: Stats, stored) -> Dict[str, Any]:
     # a turn that timed out at the client may still have been answered and stored: those senders are excused
     timed_out = {s for s in stats.sent if stats.answered.get(s, 0) < len(stats.sent[s])}
     return {"user_sent": sum(len(v) for v in stats.sent.values()), "user_stored": sum(sum(c.values()) for s, c in users.items()),
-            "lost": lost, "duplicated": dup, "senders_with_changed_text": changed,
+            "lost": lost, "duplicated": dup, "erased_on_request": erased, "senders_with_changed_text": changed,
             "bot_received": bot_received, "bot_stored": bot_stored,
             "senders_bot_mismatch": len(bot_mismatch),
             "senders_bot_mismatch_not_timed_out": len([s for s in bot_mismatch if s not in timed_out]),
@@ -908,14 +925,14 @@ def markdown(results: Dict[str, Any], args) -> str:
             "channels split a reply's text on blank lines into several messages, so bot messages received "
             "outnumber bot events stored; the check is that each sender's reply text received equals the text "
             "stored (in order, whitespace aside).", "",
-            "| phase | user sent | user stored | lost | duplicated | bot messages received | bot events stored | senders whose reply text differs (of them not timed out) |",
-            "|---|---|---|---|---|---|---|---|"]
+            "| phase | user sent | user stored | lost | duplicated | erased on request | bot messages received | bot events stored | senders whose reply text differs (of them not timed out) |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for p in ph:
         i = p.get("integrity") or {}
         if "error" in i:
-            out.append(f"| {p['name']} | could not read the store: {i['error']} |||||||")
+            out.append(f"| {p['name']} | could not read the store: {i['error']} ||||||||")
             continue
-        out.append(f"| {p['name']} | {i['user_sent']} | {i['user_stored']} | {i['lost']} | {i['duplicated']} | "
+        out.append(f"| {p['name']} | {i['user_sent']} | {i['user_stored']} | {i['lost']} | {i['duplicated']} | {i.get('erased_on_request', 0)} | "
                    f"{i['bot_received']} | {i['bot_stored']} | {i['senders_bot_mismatch']} "
                    f"({i['senders_bot_mismatch_not_timed_out']}) |")
     examples = [(p["name"], e) for p in ph for e in (p.get("integrity") or {}).get("examples", [])]

@@ -15,7 +15,8 @@ number kept, falls back to Rasa's own way. What is stored and what is published 
 tests compare both with Rasa's store event by event (tests/test_tracker_store.py).
 
 On PostgreSQL the engine checks a pooled connection before it uses it (``pool_pre_ping``), so a restarted
-database server costs no message once it is back. On SQLite (the embedded default) the file is put in write-ahead-log mode: a commit writes the log once
+database server costs no message once it is back. The embedded default's SQL event broker gets one INSERT and one commit per message instead of one commit per
+event. On SQLite (the embedded default) the file (and the broker's) is put in write-ahead-log mode: a commit writes the log once
 instead of the journal and the database, and readers do not wait for the writer. Synchronous stays
 FULL, so a commit that returned is on disk.
 
@@ -44,6 +45,8 @@ import json
 import logging
 from typing import Any, Iterator, List, Optional, Text
 
+import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401 - sa.orm
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import SQLTrackerStore
@@ -106,20 +109,15 @@ class AnSinhTrackerStore(SQLTrackerStore):
         fail_loudly()
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
-            import sqlalchemy as sa
-
-            @sa.event.listens_for(self.engine, "connect")
-            def _write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=FULL")
-                cursor.close()
-
-            self.engine.dispose()  # connections made before the listener get the pragmas on reconnect
+            self.engine = pooled_sqlite(self.engine)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            broker = self.event_broker
+            if isinstance(broker, SQLEventBroker) and broker.engine.dialect.name == "sqlite":
+                broker.engine = pooled_sqlite(broker.engine)
+                broker.sessionmaker = sa.orm.sessionmaker(bind=broker.engine)
         else:
             # A database server restarted: every pooled connection is dead. Rasa's engine would hand them out
             # and fail one message per connection; with pre-ping a dead one is replaced before use.
-            import sqlalchemy as sa
             from rasa.core.tracker_store import create_engine_kwargs
 
             url = self.engine.url
@@ -146,15 +144,20 @@ class AnSinhTrackerStore(SQLTrackerStore):
         removes what the embedded SQL broker holds for the person, then publishes from the marker on."""
         pseudonym = sender_hash(sender_id)
         kept = after_erasure(list(new_events))
-        if kept is not None:
-            new_events = kept
-            if isinstance(event_broker, SQLEventBroker):
-                with event_broker.session_scope() as session:
-                    session.query(event_broker.SQLBrokerEvent).filter(
-                        event_broker.SQLBrokerEvent.sender_id == pseudonym).delete(synchronize_session=False)
-                    session.commit()
-        for event in new_events:
-            event_broker.publish({**masked(event.as_dict()), "sender_id": pseudonym})
+        bodies = [{**masked(event.as_dict()), "sender_id": pseudonym} for event in (new_events if kept is None else kept)]
+        if isinstance(event_broker, SQLEventBroker):
+            # Rasa's SQL broker commits once per event (six to eight a message): the same rows, one commit.
+            table = event_broker.SQLBrokerEvent
+            with event_broker.session_scope() as session:
+                if kept is not None:
+                    session.query(table).filter(table.sender_id == pseudonym).delete(synchronize_session=False)
+                if bodies:
+                    session.execute(table.__table__.insert(),
+                                    [{"sender_id": pseudonym, "data": json.dumps(body)} for body in bodies])
+                session.commit()
+            return
+        for body in bodies:
+            event_broker.publish(body)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         new_events = unsaved(tracker)
@@ -179,6 +182,26 @@ class AnSinhTrackerStore(SQLTrackerStore):
             session.commit()
         setattr(tracker, STORED, len(tracker.events))
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+
+def pooled_sqlite(engine: Any) -> Any:
+    """A new engine for ``engine``'s SQLite file: connections kept in a pool (SQLAlchemy 1.4 opens and closes
+    one per session for a file, and the pragmas with it), the file in write-ahead-log mode, synchronous
+    FULL. Rasa uses it from its event loop's thread and the executor's, hence ``check_same_thread`` off; a
+    connection is only ever used by one session at a time (the pool's rule)."""
+    url = engine.url
+    engine.dispose()
+    pooled = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=5, max_overflow=10,
+                              connect_args={"check_same_thread": False})
+
+    @sa.event.listens_for(pooled, "connect")
+    def _write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    return pooled
 
 
 def raise_store_error(error: Exception) -> None:

@@ -177,3 +177,22 @@ def test_folded_text_features_ignore_accents_and_case_and_round_trip(tmp_path):
     features.save(tmp_path)
     again = FoldedTextFeatures.read(tmp_path)
     assert abs(again.transform(["cty no luong"]) - features.transform(["cty no luong"])).sum() < 1e-9
+
+
+def test_the_fast_probabilities_are_scikit_learns():
+    """bot.classifier.predict_proba: scikit-learn's numbers for multinomial, one-vs-rest and binary models,
+    recomputed when the model is fitted again."""
+    import numpy as np
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.classifier import predict_proba
+
+    rng = np.random.default_rng(3)
+    X = sparse_random(60, 400, density=0.05, format="csr", random_state=4)
+    for classes, kwargs in ((5, {}), (5, {"multi_class": "ovr"}), (2, {}), (4, {"solver": "liblinear"})):
+        y = rng.integers(0, classes, 60)
+        model = LogisticRegression(max_iter=500, **kwargs).fit(X, y)
+        assert np.allclose(predict_proba(model, X[:7]), model.predict_proba(X[:7]), atol=1e-12)
+        model.fit(X, (y + 1) % classes)  # new coefficients: not the cached ones
+        assert np.allclose(predict_proba(model, X[:3]), model.predict_proba(X[:3]), atol=1e-12)

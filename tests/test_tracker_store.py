@@ -258,3 +258,28 @@ def test_rasas_fail_safe_wrapper_does_not_hide_a_database_error(tmp_path, monkey
     from rasa.core.tracker_store import InMemoryTrackerStore
 
     assert FailSafeTrackerStore(InMemoryTrackerStore(DOMAIN))._on_tracker_store_error is None
+
+
+def test_the_sql_event_broker_gets_the_same_rows_in_one_commit_a_message(tmp_path):
+    """The embedded default's broker (Rasa's SQLEventBroker): the rows Rasa's store would publish (with the
+    pseudonym), written in one statement and one commit per message instead of one commit per event."""
+    from rasa.core.brokers.sql import SQLEventBroker
+
+    theirs, ours = SQLEventBroker(db=str(tmp_path / "theirs.db")), SQLEventBroker(db=str(tmp_path / "ours.db"))
+    rasa_store = SQLTrackerStore(domain=DOMAIN, event_broker=theirs, db=str(tmp_path / "rasa.db"))
+    our_store = ts.AnSinhTrackerStore(domain=DOMAIN, event_broker=ours, db=str(tmp_path / "ours-store.db"))
+    commits = {"theirs": 0, "ours": 0}
+    for name, broker in (("theirs", theirs), ("ours", ours)):
+        sa.event.listen(broker.engine, "commit", lambda *_a, n=name: commits.__setitem__(n, commits[n] + 1))
+    asyncio.run(conversation(rasa_store, "an"))
+    asyncio.run(conversation(our_store, "an"))
+
+    def published(broker: SQLEventBroker) -> List[tuple]:
+        with broker.engine.connect() as conn:
+            return [(s, json.loads(d)) for s, d in conn.execute(sa.text("SELECT sender_id, data FROM events ORDER BY id"))]
+
+    expected = [(sender_hash(s), {**masked(e), "sender_id": sender_hash(s)}) for s, e in published(theirs)]
+    assert published(ours) == expected and len(expected) == 3 + 6 * 5 + 1 + 3 + 2 * 5
+    assert commits["ours"] <= 11 < commits["theirs"]  # one a save (11 saves) against one an event (47)
+    with ours.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

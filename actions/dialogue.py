@@ -278,11 +278,14 @@ def likely_topics(turn: Turn) -> List[Topic]:
 QUESTION_MIN_CONFIDENCE = 0.5  # a story's question read alone, trusted over the unsure reading of the whole
 
 
-def question_topic(turn: Turn) -> Optional[Topic]:
+QUESTION_SURER_FLOOR = 0.3  # below 0.5, the question read alone still counts when it is surer than the whole
+
+
+def question_topic(turn: Turn, at_least: float = QUESTION_MIN_CONFIDENCE) -> Optional[Topic]:
     """The answer topic of a long message's asking sentences, when the classifier was sure of them."""
     q = turn.question or {}
     topic = registry().topics.get(q.get("intent") or "")
-    if topic and topic.own_intent and topic.does == "answer" and (q.get("confidence") or 0) >= QUESTION_MIN_CONFIDENCE:
+    if topic and topic.own_intent and topic.does == "answer" and (q.get("confidence") or 0) >= at_least:
         return topic
     return None
 
@@ -325,10 +328,11 @@ def fallback(turn: Turn, reply: Reply, told: Optional[Mapping[str, Any]] = None)
 
 def beside_the_question(turn: Turn, reply: Reply) -> Reply:
     """A story whose context pulled the whole message to one topic ("bị đuổi việc ... thì có được trợ cấp
-    thất nghiệp không") while its asking sentences, read alone, surely ask another: both briefly, the
-    question first. Only for a plain answer to the message's own intent (not a calculation, a referral, a
+    thất nghiệp không") while its asking sentences, read alone, surely ask another (at 0.5, or at 0.3 when
+    surer than the whole message): both briefly, the question first. Only for a plain answer to the message's own intent (not a calculation, a referral, a
     step of a flow)."""
-    asked = question_topic(turn)
+    whole_confidence = next((r.get("confidence") or 0 for r in turn.ranking if r.get("name") == turn.intent), 1.0)
+    asked = question_topic(turn, min(QUESTION_MIN_CONFIDENCE, max(QUESTION_SURER_FLOOR, whole_confidence + 1e-9)))
     reg = registry()
     whole = reg.topics.get(turn.intent or "")
     if asked is None or whole is None or asked == whole or reply.topic != whole.key or whole.does != "answer" \

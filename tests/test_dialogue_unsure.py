@@ -37,8 +37,15 @@ def test_an_unsure_reading_of_the_question_does_not_override_the_guess():
     question = {"text": "tôi có được nhà nước hỗ trợ tiền đóng không?", "intent": "vsi_subsidy", "confidence": 0.3}
     reply = respond(Turn("nlu_fallback", STORY, [], DialogueState(), DAY, RANKING, question=question))
     assert reply.answered == ["vsi_registration"]
-    unsure = respond(Turn("vsi_registration", STORY, [], DialogueState(), DAY, RANKING, question=question))
+    below = {**question, "confidence": 0.25}
+    unsure = respond(Turn("vsi_registration", STORY, [], DialogueState(), DAY, RANKING, question=below))
     assert unsure.answered == ["vsi_registration"]  # the whole message's reading stands beside an unsure question
+    # Between 0.3 and 0.5 the question counts only when it is surer than the whole message (0.18 here).
+    surer = respond(Turn("vsi_registration", STORY, [], DialogueState(), DAY, RANKING, question=question))
+    assert surer.answered == ["vsi_subsidy", "vsi_registration"]
+    sure_whole = [{"name": "vsi_registration", "confidence": 0.45}] + RANKING[2:]
+    assert respond(Turn("vsi_registration", STORY, [], DialogueState(), DAY, sure_whole, question=question)).answered == [
+        "vsi_registration"]
 
 
 def test_a_story_pulled_to_its_context_also_answers_its_sure_question_first():

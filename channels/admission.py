@@ -7,8 +7,9 @@ Every channel (REST, the widget's socket.io, Telegram, Zalo) hands its messages 
 with ``busy`` of knowledge/content/conversation.yaml and is not processed (nothing of it is stored: the user
 is asked to send it again). Below the limit nothing changes, except that a message that fails on the way
 (the tracker store's database unreachable, so it cannot be read or stored) is answered with ``not_saved``
-instead of Rasa's silence: the user knows to send it again, and no message is taken in and then lost. Rasa has no extension point for admission; the
-wrapper is pinned to the Rasa version it was read from. Installed with the pipeline (bot/components.py).
+instead of Rasa's silence: the user knows to send it again, and no message is taken in and then lost.
+Rasa has no extension point for admission; the wrapper is pinned to the Rasa version it was read from.
+Installed with the pipeline (bot/components.py).
 """
 from __future__ import annotations
 
@@ -45,16 +46,18 @@ def max_in_flight(env: Any = os.environ) -> int:
     return value
 
 
-def not_saved(on: dt.date) -> str:
+def _say(key: str, on: dt.date) -> str:
     from knowledge import compose
 
-    return compose.say(NOT_SAVED, on)
+    return compose.say(key, on)
+
+
+def not_saved(on: dt.date) -> str:
+    return _say(NOT_SAVED, on)
 
 
 def busy(on: dt.date) -> str:
-    from knowledge import compose
-
-    return compose.say(MESSAGE, on)
+    return _say(MESSAGE, on)
 
 
 def install(version: str = rasa.__version__, limit: Optional[int] = None) -> None:

@@ -15,8 +15,9 @@ number kept, falls back to Rasa's own way. What is stored and what is published 
 tests compare both with Rasa's store event by event (tests/test_tracker_store.py).
 
 On PostgreSQL the engine checks a pooled connection before it uses it (``pool_pre_ping``), so a restarted
-database server costs no message once it is back. The embedded default's SQL event broker gets one INSERT and one commit per message instead of one commit per
-event. On SQLite (the embedded default) the file (and the broker's) is put in write-ahead-log mode: a commit writes the log once
+database server costs no message once it is back. The embedded default's SQL event broker gets one INSERT
+and one commit per message instead of one commit per event. On SQLite (the embedded default) the file (and
+the broker's) is put in write-ahead-log mode, with pooled connections: a commit writes the log once
 instead of the journal and the database, and readers do not wait for the writer. Synchronous stays
 FULL, so a commit that returned is on disk.
 

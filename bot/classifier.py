@@ -30,7 +30,7 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix, diags
+from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from scipy.special import expit
 from sklearn.preprocessing import normalize
@@ -96,7 +96,8 @@ def weigh(X: csr_matrix, idf: np.ndarray) -> csr_matrix:
     X.data = 1.0 + np.log(X.data, where=X.data > 0, out=np.zeros_like(X.data))
     if idf.shape[0] != X.shape[1]:
         raise ValueError(f"feature size {X.shape[1]} does not match the trained idf size {idf.shape[0]}")
-    return normalize(X @ diags(idf), norm="l2", copy=False)
+    X.data *= idf[X.indices]  # X @ diags(idf), without building the diagonal matrix and the product
+    return normalize(X, norm="l2", copy=False)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -303,10 +304,13 @@ class FoldedTextFeatures:
         self.char.fit([self.text(t) for t in texts])
         return self.transform(texts)
 
-    def transform(self, texts: List[str]) -> csr_matrix:
+    def transform(self, texts: List[str], words: Optional[List[Optional[str]]] = None) -> csr_matrix:
+        """The rows of ``texts``; ``words``, where given, are each text's :meth:`words` already computed (the
+        tokenizer's lemmas), so that the message is not segmented twice."""
         from scipy.sparse import hstack
 
-        words = self.word.transform([self.words(t) for t in texts])
+        words = [w if w is not None else self.words(t) for t, w in zip(texts, words or [None] * len(texts))]
+        words = self.word.transform(words)
         chars = self.char.transform([self.text(t) for t in texts])
         return normalize(hstack([words, chars]).tocsr(), norm="l2", copy=False)
 
@@ -333,6 +337,19 @@ class FoldedTextFeatures:
 
 
 TEXT_MODEL_FILE = "text_classifier.skops"
+
+
+def tokenized_words(message: Message) -> Optional[str]:
+    """:meth:`FoldedTextFeatures.words` of the message's text, read from the tokens the tokenizer made of it
+    (the same segmenter, the same lemmas), or None when they do not cover the whole text."""
+    from bot.components import ANALYSED_CHARS, SYMBOLS
+
+    text = message.get(TEXT) or ""
+    tokens = message.get(TOKENS_NAMES[TEXT])
+    if tokens is None or len(text) > ANALYSED_CHARS:
+        return None
+    lemmas = [t.lemma for t in tokens]
+    return "" if lemmas == [SYMBOLS] else " ".join(lemmas)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -362,23 +379,37 @@ class FoldedTextClassifier(TfidfLogisticRegressionClassifier):
         words = len((text or "").split())
         return lo + (hi - lo) * min(1.0, max(0, words - 2) / max(1, int(self.config["long_words"]) - 2))
 
+    def class_order(self) -> np.ndarray:
+        """The text model's column of each of the lemma model's classes (computed once per pair of fitted
+        models: looking each class up on every message cost more than both models' products)."""
+        key = (self.clf.classes_, self.text_clf.classes_)
+        cached = getattr(self, "_class_order", None)
+        if cached is None or cached[0][0] is not key[0] or cached[0][1] is not key[1]:
+            position = {c: i for i, c in enumerate(self.text_clf.classes_.tolist())}
+            cached = (key, np.array([position[c] for c in self.clf.classes_.tolist()], dtype=np.intp))
+            self._class_order = cached
+        return cached[1]
+
     def fit(self, examples: List[Message], labels: List[str]) -> None:
         super().fit(examples, labels)
         self.features = FoldedTextFeatures()
         self.text_clf.fit(self.features.fit_transform([e.get(TEXT) for e in examples]), labels)
 
-    def probabilities(self, X_lemmas: csr_matrix, texts: List[str]) -> np.ndarray:
-        """Both models' probabilities per row, averaged with each text's weight."""
+    def probabilities(self, X_lemmas: csr_matrix, texts: List[str],
+                      words: Optional[List[Optional[str]]] = None) -> np.ndarray:
+        """Both models' probabilities per row, averaged with each text's weight (``words``: see
+        :meth:`FoldedTextFeatures.transform`)."""
         lemma = predict_proba(self.clf, X_lemmas)
-        text = predict_proba(self.text_clf, self.features.transform(texts))
-        order = [list(self.text_clf.classes_).index(c) for c in self.clf.classes_]
+        text = predict_proba(self.text_clf, self.features.transform(texts, words))
+        order = self.class_order()
         weights = np.array([self.text_weight(t) for t in texts])[:, None]
         return (1 - weights) * lemma + weights * text[:, order]
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.idf is None or self.features is None:
             return messages
-        probas = self.probabilities(self._create_X(messages), [m.get(TEXT) or "" for m in messages])
+        probas = self.probabilities(self._create_X(messages), [m.get(TEXT) or "" for m in messages],
+                                    [tokenized_words(m) for m in messages])
         for message, proba in zip(messages, probas):
             ranking = sorted(({"name": str(k), "confidence": float(v)} for k, v in zip(self.clf.classes_, proba)),
                              key=lambda e: -e["confidence"])

@@ -28,6 +28,10 @@ from bot.smalltalk import match
 ANALYSED_CHARS = 2 * MAX_MESSAGE_CHARS
 
 
+# The lemma of the one token of a text with no words (only symbols or emoji).
+SYMBOLS = "__symbols__"
+
+
 def analysed(text: str) -> str:
     """The part of a message the pipeline reads: its beginning, up to ``ANALYSED_CHARS``."""
     return text[:ANALYSED_CHARS]
@@ -70,7 +74,7 @@ class VietnameseTokenizer(Tokenizer):
         words = segment(analysed(text))
         if not words:
             # Only symbols or emoji: one token for the whole text, like Rasa's whitespace tokenizer.
-            return [Token(text, 0, len(text), lemma="__symbols__")] if text else []
+            return [Token(text, 0, len(text), lemma=SYMBOLS)] if text else []
         return self._apply_token_pattern([Token(w.text, w.start, w.end, lemma=w.lemma) for w in words])
 
 

@@ -64,6 +64,20 @@ def test_segment_gives_ordered_non_overlapping_words_that_are_the_users_text(tex
 
 
 @FAST
+@given(any_text | st.text(alphabet="😀,.?! ", max_size=5))
+def test_the_classifier_reads_the_same_words_from_the_tokens_as_from_the_text(text):
+    """The classifier takes a message's words from the tokenizer's lemmas instead of segmenting it again."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.classifier import FoldedTextFeatures, tokenized_words
+    from bot.components import VietnameseTokenizer
+
+    message = Message(data={"text": text})
+    VietnameseTokenizer(VietnameseTokenizer.get_default_config()).process([message])
+    assert tokenized_words(message) == FoldedTextFeatures.words(text)
+
+
+@FAST
 @given(any_text)
 def test_the_rasa_tokenizer_gives_exact_offsets(text):
     from rasa.shared.nlu.training_data.message import Message

@@ -21,6 +21,7 @@ from actions.ratelimit import limiter_from_env
 from actions.state import DialogueState
 from knowledge.registry import registry
 from cases import log_masking
+from channels import memory
 
 logger = logging.getLogger(__name__)
 log_masking.install()  # personal numbers never reach this process's logs
@@ -316,3 +317,8 @@ def when_staff_answer(at: Optional[dt.datetime] = None) -> Dict[str, Any]:
         out.update(reply_time=f"{by:%H:%M}", reply_date=f"{by:%d/%m/%Y}", reply_weekday=DAYS[by.weekday()],
                    same_day=by.date() == local.date())
     return out
+
+
+# The action server imports this module as the last step of its start: what it loaded is out of the
+# collector's full passes from here on (channels/memory.py).
+memory.settle_when_loaded()

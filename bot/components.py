@@ -159,9 +159,10 @@ class SmallTalkRules(GraphComponent):
 # silent while staff have them; channels/reply_validation.py: action replies validated with a validator built
 # once) are installed in every Rasa process that loads this pipeline, whichever channels credentials.yml lists.
 import channels.takeover  # noqa: E402,F401  pylint: disable=wrong-import-position
-from channels import action_fallback, admission  # noqa: E402  pylint: disable=wrong-import-position
+from channels import action_fallback, admission, memory  # noqa: E402  pylint: disable=wrong-import-position
 from cases import log_masking  # noqa: E402  pylint: disable=wrong-import-position
 
 log_masking.install()  # the parse log lines quote the user's text: personal numbers masked in them
 action_fallback.install()  # the action server down: an apology, not silence
 admission.install()  # overloaded: a polite "busy" at once, not a request left hanging
+memory.settle_when_loaded()  # the loaded model out of the collector's full passes (channels/memory.py)

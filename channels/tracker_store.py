@@ -9,8 +9,9 @@ Rasa 3.6's ``SQLTrackerStore`` does, for every message it saves, beyond the one 
 
 The conversation is held under the lock store's lock from the read to the write (Rasa's processor, its HTTP
 API and our relay all take it), so the number of the tracker's events already stored is known at the read:
-it is kept on the tracker (``STORED``) and used by both. A tracker that was not read through this store (a
-new conversation, a full history, one with ``max_event_history``), or whose events are fewer than the
+it is kept on the tracker (``STORED``) and used by both. A new conversation (the read found nothing, and
+Rasa saves the one-event tracker it then creates) starts from none stored. A tracker that was not read
+through this store (a full history, one with ``max_event_history``), or whose events are fewer than the
 number kept, falls back to Rasa's own way. What is stored and what is published are unchanged: the
 tests compare both with Rasa's store event by event (tests/test_tracker_store.py).
 
@@ -41,9 +42,11 @@ channels.tracker_store.AnSinhTrackerStore`` in endpoints.yml, with SQLTrackerSto
 """
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import logging
+import time
 from typing import Any, Iterator, List, Optional, Text
 
 import sqlalchemy as sa
@@ -51,7 +54,8 @@ import sqlalchemy.orm  # noqa: F401 - sa.orm
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, Restarted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event, Restarted
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -73,6 +77,10 @@ def check_version(version: str) -> None:
 
 # Attribute on a tracker read (or saved) by this store: how many of its events are in the database.
 STORED = "_ansinh_events_stored"
+# A new conversation's first save (see AnSinhTrackerStore._new_and_empty): the finding that nothing is stored
+# for the sender serves for this many seconds, and at most this many are kept.
+EMPTY_FOR = 5.0
+EMPTY_MARKS = 10_000
 
 
 def stored_count(tracker: DialogueStateTracker) -> Optional[int]:
@@ -109,6 +117,8 @@ class AnSinhTrackerStore(SQLTrackerStore):
         check_version(rasa.__version__)
         fail_loudly()
         super().__init__(*args, **kwargs)
+        # sender id -> when retrieve found nothing stored for it (see _new_and_empty)
+        self._found_empty: "collections.OrderedDict[str, float]" = collections.OrderedDict()
         if self.engine.dialect.name == "sqlite":
             self.engine = pooled_sqlite(self.engine)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
@@ -130,7 +140,25 @@ class AnSinhTrackerStore(SQLTrackerStore):
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
             setattr(tracker, STORED, len(tracker.events))
+            self._found_empty.pop(sender_id, None)
+        else:
+            self._found_empty[sender_id] = time.monotonic()
+            self._found_empty.move_to_end(sender_id)
+            while len(self._found_empty) > EMPTY_MARKS:
+                self._found_empty.popitem(last=False)
         return tracker
+
+    def _new_and_empty(self, tracker: DialogueStateTracker) -> bool:
+        """Whether ``tracker`` is the one Rasa creates right after this store found nothing for its sender
+        (``get_or_create_tracker``: ``retrieve`` gave None, then ``create_tracker`` makes a tracker of one
+        ``action_listen`` and saves it): then none of its events is stored, and saving it needs neither Rasa's
+        count of the stored rows nor its second read. Each finding serves one save, for ``EMPTY_FOR`` s."""
+        found = self._found_empty.pop(tracker.sender_id, None)
+        if found is None or time.monotonic() - found > EMPTY_FOR or getattr(tracker, "_max_event_history", None):
+            return False
+        events = list(tracker.events)
+        return len(events) <= 1 and all(
+            isinstance(e, ActionExecuted) and e.action_name == ACTION_LISTEN_NAME for e in events)
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         if self.event_broker is None:
@@ -168,6 +196,8 @@ class AnSinhTrackerStore(SQLTrackerStore):
         """Rasa's ``save``, the new events written in one statement (executemany keeps their order, so their
         ids ascend as Rasa's reads expect) instead of one INSERT each; a turn that erases deletes the stored
         conversation first, in the same transaction."""
+        if stored_count(tracker) is None and self._new_and_empty(tracker):
+            setattr(tracker, STORED, 0)
         await self.stream_events(tracker)
         with self.session_scope() as session:
             new_events = list(self._additional_events(session, tracker))

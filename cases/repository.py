@@ -157,16 +157,32 @@ def _mask_run(run: str) -> str:
     return "".join(out)
 
 
+# A personal number has at least nine digits in a row or split by single separators; a text with fewer
+# digits than that in all is left as it is without running the masking expression over it.
+_MIN_DIGITS = 9
+_DIGITS = str.maketrans("", "", "0123456789")
+
+
 def mask(text: Optional[str]) -> Optional[str]:
     """Mask phone numbers, 12-digit CCCD and 10-digit social-insurance numbers in `text`: all digits but the
     last three become "*" ("0912345678" → "*******678", "+84 912 345 678" → "+84 *** *** 678")."""
-    if not text:
+    if not text or len(text) - len(text.translate(_DIGITS)) < _MIN_DIGITS:
         return text
     return _NUMBER_RUN.sub(lambda m: _mask_run(m.group(0)), text)
 
 
 def masked(value: Any) -> Any:
-    """``value`` (an event, a slot value: strings, dicts, lists) with personal numbers masked in every string."""
+    """``value`` (an event, a slot value: strings, dicts, lists) with personal numbers masked in every string.
+    Called on every event the tracker store publishes: the common types are dispatched on first."""
+    kind = type(value)
+    if kind is str:
+        return mask(value)
+    if kind is dict:
+        return {k: masked(v) for k, v in value.items()}
+    if kind is list:
+        return [masked(v) for v in value]
+    if kind in _PLAIN:
+        return value
     if isinstance(value, str):
         return mask(value)
     if isinstance(value, dict):
@@ -174,6 +190,9 @@ def masked(value: Any) -> Any:
     if isinstance(value, list):
         return [masked(v) for v in value]
     return value
+
+
+_PLAIN = {int, float, bool, type(None)}
 
 
 # --- cases ------------------------------------------------------------------------------------------------

@@ -157,8 +157,9 @@ def _mask_run(run: str) -> str:
     return "".join(out)
 
 
-# A personal number has at least nine digits in a row or split by single separators; a text with fewer
-# digits than that in all is left as it is without running the masking expression over it.
+# A personal number has at least ten digits in a row or split by single separators; an ASCII text with fewer
+# than nine digits in all is left as it is without running the masking expression over it (other texts may
+# hold digits of other scripts, which ``\d`` matches too, and always go through it).
 _MIN_DIGITS = 9
 _DIGITS = str.maketrans("", "", "0123456789")
 
@@ -166,7 +167,7 @@ _DIGITS = str.maketrans("", "", "0123456789")
 def mask(text: Optional[str]) -> Optional[str]:
     """Mask phone numbers, 12-digit CCCD and 10-digit social-insurance numbers in `text`: all digits but the
     last three become "*" ("0912345678" → "*******678", "+84 912 345 678" → "+84 *** *** 678")."""
-    if not text or len(text) - len(text.translate(_DIGITS)) < _MIN_DIGITS:
+    if not text or (text.isascii() and len(text) - len(text.translate(_DIGITS)) < _MIN_DIGITS):
         return text
     return _NUMBER_RUN.sub(lambda m: _mask_run(m.group(0)), text)
 

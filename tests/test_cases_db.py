@@ -235,6 +235,12 @@ def test_mask_leaves_amounts_dates_and_short_numbers(text):
     assert repo.mask(text) == text
 
 
+def test_mask_hides_numbers_written_in_other_digits_too():
+    # Full-width digits (a phone keyboard's wide mode) are digits to the masking expression as well.
+    assert repo.mask("sdt ０９１２３４５６７８ nhé") == "sdt *******６７８ nhé"
+    assert repo.mask("số ０９１２ ok") == "số ０９１２ ok"
+
+
 # --- staff accounts, sessions, login attempts -------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ wrapping it (wall time, so waits on the disk and the action server count): the l
 the NLU graph, the policies, each action (remote ones: the HTTP call to the action server), sending the
 replies, saving the tracker. Prints the mean, p50 and p95 of each stage per message, and the slowest turns.
 
-    .venv/bin/python benchmarks/stages.py [--turns 300] [--fast-disk] [--profile N]
+    .venv/bin/python benchmarks/stages.py [--turns 300] [--fast-disk] [--profile N [--callees NAME]]
 
 ``--fast-disk`` puts the SQLite files on /dev/shm, to set apart what ``fsync`` costs.
 """
@@ -132,7 +132,10 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
         if turns >= args.turns + 20:
             break
     if profile is not None:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
+        stats = pstats.Stats(profile).sort_stats("cumulative")
+        stats.print_stats(args.profile)
+        if args.callees:
+            stats.print_callees(args.callees)
         return
     n = len(TIMES["total"])
     print(f"{n} turns, one at a time ({'tmpfs' if args.fast_disk else 'disk'})")
@@ -148,6 +151,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--turns", type=int, default=300)
     ap.add_argument("--fast-disk", action="store_true")
+    ap.add_argument("--callees", default="", metavar="NAME",
+                    help="with --profile: also what the functions matching NAME call, and how long each takes")
     ap.add_argument("--profile", type=int, default=0, metavar="N",
                     help="instead of the stage times, cProfile the turns and print the top N functions by cumulative time")
     args = ap.parse_args()

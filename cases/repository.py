@@ -157,17 +157,25 @@ def _mask_run(run: str) -> str:
     return "".join(out)
 
 
-# A personal number has at least ten digits in a row or split by single separators; an ASCII text with fewer
-# than nine digits in all is left as it is without running the masking expression over it (other texts may
-# hold digits of other scripts, which ``\d`` matches too, and always go through it).
+# A personal number has at least ten digits in a row or split by single separators: a text with fewer than
+# nine digits in all is left as it is without running the masking expression over it. ``\d`` matches the
+# digits of every script, so a text with a character outside the ranges below (which hold no digit but the
+# ASCII ones: tests/test_cases_db.py checks every code point) always goes through the expression.
 _MIN_DIGITS = 9
-_DIGITS = str.maketrans("", "", "0123456789")
+_MAYBE_OTHER_DIGIT = re.compile("[^\x00-\u065f\u1e00-\u2fff\U0001f000-\U0001fbef]")
+
+
+def _too_few_digits(text: str) -> bool:
+    if _MAYBE_OTHER_DIGIT.search(text):
+        return False
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data) - len(data.translate(None, b"0123456789")) < _MIN_DIGITS
 
 
 def mask(text: Optional[str]) -> Optional[str]:
     """Mask phone numbers, 12-digit CCCD and 10-digit social-insurance numbers in `text`: all digits but the
     last three become "*" ("0912345678" → "*******678", "+84 912 345 678" → "+84 *** *** 678")."""
-    if not text or (text.isascii() and len(text) - len(text.translate(_DIGITS)) < _MIN_DIGITS):
+    if not text or _too_few_digits(text):
         return text
     return _NUMBER_RUN.sub(lambda m: _mask_run(m.group(0)), text)
 

@@ -241,6 +241,16 @@ def test_mask_hides_numbers_written_in_other_digits_too():
     assert repo.mask("số ０９１２ ok") == "số ０９１２ ok"
 
 
+def test_the_short_way_past_texts_with_few_digits_sees_every_digit_the_expression_sees():
+    import re
+
+    everything = "".join(map(chr, range(0x80, 0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
+    for digit in re.findall(r"\d", everything):
+        assert not repo._too_few_digits(digit), hex(ord(digit))
+    assert repo._too_few_digits("Nhà nước hỗ trợ 30% – “hộ nghèo” 😀")
+    assert not repo._too_few_digits("gọi 0912345678")
+
+
 # --- staff accounts, sessions, login attempts -------------------------------------------------------------
 
 

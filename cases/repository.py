@@ -177,7 +177,16 @@ def mask(text: Optional[str]) -> Optional[str]:
     last three become "*" ("0912345678" → "*******678", "+84 912 345 678" → "+84 *** *** 678")."""
     if not text or _too_few_digits(text):
         return text
-    return _NUMBER_RUN.sub(lambda m: _mask_run(m.group(0)), text)
+    return _NUMBER_RUN.sub(_mask_match, text)
+
+
+def _mask_match(match: "re.Match[str]") -> str:
+    run = match.group(0)
+    # shorter than the shortest personal number (ten digits): left as it is, as _mask_run would leave it
+    return run if len(run) < _SHORTEST else _mask_run(run)
+
+
+_SHORTEST = 10
 
 
 def masked(value: Any) -> Any:

@@ -869,12 +869,22 @@ def evaluate(results: Dict[str, Any], args) -> None:
                 lambda: think["p95_ms"] is not None and think["p95_ms"] <= 150, lambda: f"p95 {think['p95_ms']} ms"),
         _target("two replicas ≥ 1.5× one (shared PostgreSQL + Redis)", one and two,
                 lambda: two["msgs_per_s"] >= 1.5 * one["msgs_per_s"],
-                lambda: f"{two['msgs_per_s']} vs {one['msgs_per_s']} msg/s = {two['msgs_per_s'] / one['msgs_per_s']:.2f}×"),
+                lambda: f"{two['msgs_per_s']} vs {one['msgs_per_s']} msg/s = {two['msgs_per_s'] / one['msgs_per_s']:.2f}×"
+                        + _cpu_note(two)),
         _target("zero lost or duplicated messages", ph and not bad_integrity, lambda: lost == 0 and dup == 0,
                 lambda: f"lost {lost}, duplicated {dup} over {len(ph)} phases"),
     ]
     results["capacity_msgs_per_s"] = {"ours": ours, "bare": bare}
     results["targets"] = targets
+
+
+def _cpu_note(phase: Dict[str, Any]) -> str:
+    """Where the CPU went in a phase, for a target's detail: whether the machine's cores were full."""
+    cpu = phase.get("cpu_cores") or {}
+    if not cpu.get("cores"):
+        return ""
+    parts = ", ".join(f"{k} {v}" for k, v in cpu.items() if k not in ("machine busy", "cores") and v)
+    return f"; {cpu.get('machine busy')} of {cpu['cores']} cores busy ({parts})"
 
 
 def _target(name, measured, ok, detail) -> Dict[str, Any]:
@@ -1022,6 +1032,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--settle", type=float, default=3, help="seconds after a run before reading the store")
     ap.add_argument("--rate-limit", default="100000/1", help="ANSINH_RATE_LIMIT for the servers")
     ap.add_argument("--only", default="ours,bare,production", help="setups to run (default ours,bare,production)")
+    ap.add_argument("--rerender", action="store_true",
+                    help="write reports/bench.md again from reports/bench.json's figures, without running")
     ap.add_argument("--profile", action="store_true", help="py-spy the Rasa process during the largest saturation run")
     ap.add_argument("--no-report", action="store_true", help="print only, do not write reports/")
     args = ap.parse_args(argv)
@@ -1039,6 +1051,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     if long > limit:
         bench.results["notes"].append(f"the longest message ({long} chars) exceeds ANSINH_MAX_MESSAGE_CHARS={limit}")
     bench.results["cache"] = CACHE_NOTE
+    if args.rerender:
+        # the report of the last run written again from reports/bench.json (after a change to the report)
+        bench.results = json.loads((REPORTS / "bench.json").read_text())["load"]
+        evaluate(bench.results, args)
+        write_report(bench.results, args)
+        return 0
     only = set(args.only.split(","))
     t0 = time.time()
     for setup, fn in (("ours", bench.ours_sqlite), ("bare", bench.bare), ("production", bench.production)):

@@ -189,6 +189,9 @@ def _mask_match(match: "re.Match[str]") -> str:
 _SHORTEST = 10
 
 
+_PLAIN = {int, float, bool, type(None)}  # types masked() returns as they are
+
+
 def masked(value: Any) -> Any:
     """``value`` (an event, a slot value: strings, dicts, lists) with personal numbers masked in every string.
     Called on every event the tracker store publishes: the common types are dispatched on first."""
@@ -208,9 +211,6 @@ def masked(value: Any) -> Any:
     if isinstance(value, list):
         return [masked(v) for v in value]
     return value
-
-
-_PLAIN = {int, float, bool, type(None)}
 
 
 # --- cases ------------------------------------------------------------------------------------------------

@@ -152,7 +152,10 @@ class AnSinhTrackerStore(SQLTrackerStore):
         """Whether ``tracker`` is the one Rasa creates right after this store found nothing for its sender
         (``get_or_create_tracker``: ``retrieve`` gave None, then ``create_tracker`` makes a tracker of one
         ``action_listen`` and saves it): then none of its events is stored, and saving it needs neither Rasa's
-        count of the stored rows nor its second read. Each finding serves one save, for ``EMPTY_FOR`` s."""
+        count of the stored rows nor its second read. Each finding serves one save, for ``EMPTY_FOR`` s.
+        A mark kept from the read, not an override of ``get_or_create_tracker``: Rasa wraps this store in
+        ``FailSafeTrackerStore``, whose own ``get_or_create_tracker`` and ``create_tracker`` run outside it, so
+        this store sees only the read and the save."""
         found = self._found_empty.pop(tracker.sender_id, None)
         if found is None or time.monotonic() - found > EMPTY_FOR or getattr(tracker, "_max_event_history", None):
             return False
